@@ -1,0 +1,199 @@
+//! What the session tells its driver: actions to perform on sockets, and events to show.
+
+use super::config::Qos;
+use crate::framing::{FramingError, PacketSummary};
+use crate::time::Millis;
+use crate::verdicts::Verdict;
+
+/// Identifies one WebSocket the driver opened for the session.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SocketId(pub u32);
+
+/// I/O the driver must perform, in order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// Open a WebSocket (subprotocol `mqtt`, binary frames) and report
+    /// `handle_socket_open` or `handle_socket_closed`.
+    Open { socket: SocketId, url: String },
+    Send { socket: SocketId, bytes: Vec<u8> },
+    /// Close the socket without a DISCONNECT packet (one was sent first if it was a clean disconnect).
+    Close { socket: SocketId },
+}
+
+/// The connection state, as `data-state` spells it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConnState {
+    Disconnected,
+    Connecting,
+    Connected,
+    /// Waiting to try again; the time of the next attempt.
+    Reconnecting { at: Millis },
+    /// Socket open, nothing sent: a device whose network died without the broker knowing.
+    Silent,
+}
+
+impl ConnState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConnState::Disconnected => "disconnected",
+            ConnState::Connecting => "connecting",
+            ConnState::Connected => "connected",
+            ConnState::Reconnecting { .. } => "reconnecting",
+            ConnState::Silent => "silent",
+        }
+    }
+}
+
+/// Direction of a packet relative to this device.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Direction {
+    In,
+    Out,
+}
+
+impl Direction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::In => "in",
+            Direction::Out => "out",
+        }
+    }
+}
+
+/// One packet in the log, with its decoded fields and its bytes (the CONNECT password masked).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PacketRecord {
+    pub at: Millis,
+    pub direction: Direction,
+    pub socket: SocketId,
+    pub summary: PacketSummary,
+    pub raw: Vec<u8>,
+}
+
+/// A CONNACK refusal (return codes 1 to 5), or a code 3.1.1 reserves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConnackRefusal {
+    UnacceptableProtocolVersion,
+    IdentifierRejected,
+    ServerUnavailable,
+    BadUsernameOrPassword,
+    NotAuthorized,
+    Reserved(u8),
+}
+
+impl ConnackRefusal {
+    pub fn from_code(code: u8) -> Option<Self> {
+        Some(match code {
+            0 => return None,
+            1 => Self::UnacceptableProtocolVersion,
+            2 => Self::IdentifierRejected,
+            3 => Self::ServerUnavailable,
+            4 => Self::BadUsernameOrPassword,
+            5 => Self::NotAuthorized,
+            other => Self::Reserved(other),
+        })
+    }
+
+    pub fn code(self) -> u8 {
+        match self {
+            Self::UnacceptableProtocolVersion => 1,
+            Self::IdentifierRejected => 2,
+            Self::ServerUnavailable => 3,
+            Self::BadUsernameOrPassword => 4,
+            Self::NotAuthorized => 5,
+            Self::Reserved(c) => c,
+        }
+    }
+
+    /// Trying again with the same settings cannot help: no automatic reconnect.
+    pub fn is_final(self) -> bool {
+        !matches!(self, Self::ServerUnavailable)
+    }
+
+    pub fn message_en(self) -> String {
+        match self {
+            Self::UnacceptableProtocolVersion => "Refused (code 1): the broker does not speak this MQTT version. Try MQTT 3.1 or check the broker.".into(),
+            Self::IdentifierRejected => "Refused (code 2): the broker rejects this ClientId. Check its format and characters.".into(),
+            Self::ServerUnavailable => "Refused (code 3): the broker is unavailable right now; ackscope will retry.".into(),
+            Self::BadUsernameOrPassword => "Refused (code 4): bad username or password. Check the auth mode, AccessKey and signature.".into(),
+            Self::NotAuthorized => "Refused (code 5): not authorized. The username, password or signature is wrong, or this ClientId may not connect.".into(),
+            Self::Reserved(c) => format!("Refused with code {c}, which MQTT 3.1.1 reserves: the broker is not speaking 3.1.1."),
+        }
+    }
+
+    pub fn message_zh(self) -> String {
+        match self {
+            Self::UnacceptableProtocolVersion => "连接被拒绝(代码 1):服务端不支持该 MQTT 版本。请尝试 MQTT 3.1 或检查服务端。".into(),
+            Self::IdentifierRejected => "连接被拒绝(代码 2):服务端拒绝该 ClientId。请检查其格式和字符。".into(),
+            Self::ServerUnavailable => "连接被拒绝(代码 3):服务端暂不可用;ackscope 会自动重试。".into(),
+            Self::BadUsernameOrPassword => "连接被拒绝(代码 4):用户名或密码错误。请检查鉴权模式、AccessKey 和签名。".into(),
+            Self::NotAuthorized => "连接被拒绝(代码 5):未授权。用户名、密码或签名错误,或该 ClientId 不允许连接。".into(),
+            Self::Reserved(c) => format!("连接被拒绝,代码 {c} 为 MQTT 3.1.1 保留值:服务端使用的不是 3.1.1。"),
+        }
+    }
+}
+
+/// Why a connection ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CloseReason {
+    /// The user disconnected cleanly (DISCONNECT sent).
+    UserDisconnect,
+    /// The user dropped the socket without DISCONNECT.
+    UserDrop,
+    /// The socket closed from the other side (broker, proxy or network).
+    SocketClosed,
+    /// The socket could not be opened at all.
+    SocketFailed,
+    ConnackTimeout,
+    PingTimeout,
+    Refused(ConnackRefusal),
+    Protocol(FramingError),
+    /// The broker sent a packet a client never receives, or one out of place.
+    UnexpectedPacket(String),
+}
+
+/// A message received on a connection.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IncomingMessage {
+    pub at: Millis,
+    pub socket: SocketId,
+    pub topic: String,
+    pub payload: Vec<u8>,
+    pub qos: Qos,
+    pub dup: bool,
+    pub retain: bool,
+    pub packet_id: Option<u16>,
+    /// Probe header: (series, seq, sent_at), with latency = `at - sent_at`.
+    pub probe: Option<(String, u32, Millis)>,
+    pub verdict: Verdict,
+    /// Pushed into a silent device's dead connection: recorded, never acknowledged.
+    pub into_dead_connection: bool,
+}
+
+/// What happened, timestamped, in order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Event {
+    State { at: Millis, state: ConnState },
+    Packet(PacketRecord),
+    Connected { at: Millis, session_present: bool, clean_session: bool, client_id: String },
+    Refused { at: Millis, refusal: ConnackRefusal },
+    Closed { at: Millis, socket: SocketId, reason: CloseReason },
+    /// Unacknowledged outgoing messages resent with DUP=1 (or PUBREL) after a resumed session.
+    Resent { at: Millis, packet_ids: Vec<u16> },
+    /// Unacknowledged outgoing messages given up because the broker had no session.
+    Abandoned { at: Millis, packet_ids: Vec<u16> },
+    Subscribed { at: Millis, filter: String, requested: Qos, granted: Option<Qos> },
+    Unsubscribed { at: Millis, filter: String },
+    Message(IncomingMessage),
+    /// An outgoing QoS>0 message finished its handshake.
+    Delivered { at: Millis, packet_id: u16, after_ms: Millis },
+    /// An outgoing message passed the client's ack timeout without an ack.
+    AckOverdue { at: Millis, packet_id: u16 },
+    /// A withheld or dead-connection delivery passed the broker's ack timeout: the broker
+    /// now treats it as undelivered (offline).
+    BrokerAckTimeout { at: Millis, packet_id: u16 },
+    PingRoundTrip { at: Millis, rtt_ms: Millis },
+    /// The broker closed a silent connection; when, against the prediction.
+    SilentConnectionClosed { at: Millis, socket: SocketId, predicted_at: Millis, silent_since: Millis },
+    ReconnectScheduled { at: Millis, attempt_at: Millis, attempt: u32 },
+}

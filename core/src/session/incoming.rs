@@ -1,0 +1,296 @@
+//! Packets from the broker: how each one moves the session.
+
+use super::connection::Phase;
+use super::{
+    CloseReason, ConnackRefusal, Direction, Event, HeldDelivery, IncomingMessage, OutStage,
+    PacketRecord, Session, SocketId,
+};
+use crate::framing::{describe, dup_flag, Frame};
+use crate::probe::Probe;
+use crate::time::Millis;
+use crate::verdicts::{classify, Observation};
+use mqtt::packet::suback::SubscribeReturnCode;
+use mqtt::packet::{PubcompPacket, PublishPacket, PubrelPacket, VariablePacket};
+
+impl Session {
+    /// Bytes of one WebSocket message from `socket`.
+    pub fn handle_bytes(&mut self, socket: SocketId, bytes: &[u8], now: Millis) {
+        let conn = if self.current.as_ref().is_some_and(|c| c.socket == socket) {
+            self.current.as_mut()
+        } else if self.dead.as_ref().is_some_and(|c| c.socket == socket) {
+            self.dead.as_mut()
+        } else {
+            None
+        };
+        let Some(conn) = conn else { return };
+        conn.framer.push(bytes);
+        loop {
+            let next = if self.current.as_ref().is_some_and(|c| c.socket == socket) {
+                self.current.as_mut().map(|c| c.framer.next_frame())
+            } else if self.dead.as_ref().is_some_and(|c| c.socket == socket) {
+                self.dead.as_mut().map(|c| c.framer.next_frame())
+            } else {
+                None
+            };
+            match next {
+                Some(Ok(Some(frame))) => self.handle_frame(socket, frame, now),
+                Some(Err(e)) => {
+                    self.protocol_failure(socket, now, CloseReason::Protocol(e));
+                    return;
+                }
+                _ => return,
+            }
+        }
+    }
+
+    fn protocol_failure(&mut self, socket: SocketId, now: Millis, reason: CloseReason) {
+        if self.current.as_ref().is_some_and(|c| c.socket == socket) {
+            self.fail_current(now, reason);
+        } else if let Some(dead) = self.dead.take() {
+            self.push_event(Event::Closed { at: now, socket: dead.socket, reason });
+            self.push_action_close(dead.socket);
+        }
+    }
+
+    fn handle_frame(&mut self, socket: SocketId, frame: Frame, now: Millis) {
+        self.push_event(Event::Packet(PacketRecord {
+            at: now,
+            direction: Direction::In,
+            socket,
+            summary: describe(&frame.packet, &frame.raw),
+            raw: frame.raw.clone(),
+        }));
+        let is_dead = self.dead.as_ref().is_some_and(|c| c.socket == socket)
+            || self.current.as_ref().is_some_and(|c| c.socket == socket && c.silent_since.is_some());
+        if is_dead {
+            // A silent device answers nothing; it only records what was pushed into it.
+            if let VariablePacket::PublishPacket(p) = frame.packet {
+                self.record_dead_delivery(socket, p, dup_flag(&frame.raw), now);
+            }
+            return;
+        }
+        let phase = self.current.as_ref().map(|c| c.phase);
+        match (phase, frame.packet) {
+            (Some(Phase::AwaitingConnack { .. }), VariablePacket::ConnackPacket(p)) => {
+                let code = p.connect_return_code().to_u8();
+                match ConnackRefusal::from_code(code) {
+                    None => self.connected(socket, p.connack_flags().session_present, now),
+                    Some(refusal) => {
+                        self.push_event(Event::Refused { at: now, refusal });
+                        self.fail_current(now, CloseReason::Refused(refusal));
+                    }
+                }
+            }
+            (Some(Phase::Connected { connack_at }), VariablePacket::PublishPacket(p)) => {
+                self.handle_publish(socket, p, dup_flag(&frame.raw), connack_at, now)
+            }
+            (Some(Phase::Connected { .. }), VariablePacket::PubackPacket(p)) => {
+                self.finish_outgoing(p.packet_identifier(), OutStage::AwaitPuback, now)
+            }
+            (Some(Phase::Connected { .. }), VariablePacket::PubrecPacket(p)) => {
+                let id = p.packet_identifier();
+                if let Some(o) = self.outgoing.get_mut(&id) {
+                    o.stage = OutStage::AwaitPubcomp;
+                }
+                self.send_packet(socket, &PubrelPacket::new(id).into(), now);
+            }
+            (Some(Phase::Connected { .. }), VariablePacket::PubcompPacket(p)) => {
+                self.finish_outgoing(p.packet_identifier(), OutStage::AwaitPubcomp, now)
+            }
+            (Some(Phase::Connected { .. }), VariablePacket::PubrelPacket(p)) => {
+                let id = p.packet_identifier();
+                self.awaiting_pubrel.remove(&id);
+                self.send_packet(socket, &PubcompPacket::new(id).into(), now);
+            }
+            (Some(Phase::Connected { .. }), VariablePacket::SubackPacket(p)) => {
+                let id = p.packet_identifier();
+                let filters = self.pending_subacks.remove(&id).unwrap_or_default();
+                self.ids.release(id);
+                for (filter, code) in filters.iter().zip(p.subscribes()) {
+                    let granted = match code {
+                        SubscribeReturnCode::MaximumQoSLevel0 => Some(0),
+                        SubscribeReturnCode::MaximumQoSLevel1 => Some(1),
+                        SubscribeReturnCode::MaximumQoSLevel2 => Some(2),
+                        SubscribeReturnCode::Failure => None,
+                    };
+                    let mut requested = 0;
+                    if let Some(s) = self.subscriptions.iter_mut().find(|s| &s.filter == filter) {
+                        s.granted = granted;
+                        s.failed = granted.is_none();
+                        s.pending = false;
+                        requested = s.requested;
+                    }
+                    self.push_event(Event::Subscribed { at: now, filter: filter.clone(), requested, granted });
+                }
+            }
+            (Some(Phase::Connected { .. }), VariablePacket::UnsubackPacket(p)) => {
+                let id = p.packet_identifier();
+                self.ids.release(id);
+                for filter in self.pending_unsubacks.remove(&id).unwrap_or_default() {
+                    self.subscriptions.retain(|s| s.filter != filter);
+                    self.push_event(Event::Unsubscribed { at: now, filter });
+                }
+            }
+            (Some(Phase::Connected { .. }), VariablePacket::PingrespPacket(_)) => {
+                if let Some(sent) = self.current.as_mut().and_then(|c| c.ping_sent_at.take()) {
+                    let rtt = now.saturating_sub(sent);
+                    self.last_rtt_ms = Some(rtt);
+                    self.push_event(Event::PingRoundTrip { at: now, rtt_ms: rtt });
+                }
+            }
+            (_, other) => {
+                let name = describe(&other, &frame.raw).kind.as_str();
+                self.fail_current(now, CloseReason::UnexpectedPacket(name.to_string()));
+            }
+        }
+    }
+
+    fn finish_outgoing(&mut self, id: u16, expected: OutStage, now: Millis) {
+        let matches = self.outgoing.get(&id).is_some_and(|o| o.stage == expected);
+        if !matches {
+            return;
+        }
+        if let Some(o) = self.outgoing.remove(&id) {
+            self.ids.release(id);
+            self.push_event(Event::Delivered { at: now, packet_id: id, after_ms: now.saturating_sub(o.sent_at) });
+        }
+        self.drain_queue(now);
+    }
+
+    fn observe(&mut self, p: &PublishPacket, dup: bool, connack_at: Millis, now: Millis, qos2_repeat: bool) -> Observation {
+        let probe = Probe::parse(p.payload());
+        let key = delivery_key(p.topic_name(), p.payload(), probe.as_ref());
+        let probe_seen_before = probe.as_ref().is_some_and(|pr| self.probes.record(&pr.series, pr.seq));
+        let dead_delivery_at = self
+            .dead_deliveries
+            .iter()
+            .position(|(k, _)| *k == key)
+            .map(|i| self.dead_deliveries.remove(i).1);
+        let (_, id) = p.qos().split();
+        let in_replay_burst = self.current.as_mut().is_some_and(|c| {
+            let inside = now <= c.replay_burst_until;
+            if inside {
+                c.replay_burst_until = now + 500;
+            }
+            inside
+        });
+        let obs = Observation {
+            dup,
+            retain: p.retain(),
+            received_at: now,
+            probe: probe.map(|pr| (pr.series, pr.seq, pr.sent_at)),
+            probe_seen_before,
+            qos2_repeat_of: if qos2_repeat { id } else { None },
+            dead_delivery_at,
+            connack_at,
+            in_replay_burst,
+        };
+        obs
+    }
+
+    fn handle_publish(&mut self, socket: SocketId, p: PublishPacket, dup: bool, connack_at: Millis, now: Millis) {
+        let (qos, id) = p.qos().split();
+        let qos = crate::framing::qos_number(qos);
+        let qos2_repeat = qos == 2 && id.is_some_and(|i| self.awaiting_pubrel.contains(&i));
+        let obs = self.observe(&p, dup, connack_at, now, qos2_repeat);
+        let verdict = classify(&obs);
+        if let Some(id) = id {
+            if self.config.manual_ack && !qos2_repeat {
+                self.held.insert(
+                    (socket, id),
+                    HeldDelivery {
+                        qos,
+                        topic: p.topic_name().to_string(),
+                        received_at: now,
+                        broker_deadline: now + self.config.profile.ack_timeout_ms,
+                        overdue: false,
+                        dead: false,
+                    },
+                );
+            } else {
+                self.send_ack(socket, qos, id, now);
+            }
+        }
+        let message = IncomingMessage {
+            at: now,
+            socket,
+            topic: p.topic_name().to_string(),
+            payload: p.payload().to_vec(),
+            qos,
+            dup,
+            retain: p.retain(),
+            packet_id: id,
+            probe: obs.probe,
+            verdict,
+            into_dead_connection: false,
+        };
+        self.push_event(Event::Message(message));
+    }
+
+    fn record_dead_delivery(&mut self, socket: SocketId, p: PublishPacket, dup: bool, now: Millis) {
+        let (qos, id) = p.qos().split();
+        let qos = crate::framing::qos_number(qos);
+        let connack_at = self
+            .dead
+            .as_ref()
+            .filter(|c| c.socket == socket)
+            .or(self.current.as_ref())
+            .and_then(|c| c.connack_at())
+            .unwrap_or(0);
+        let (obs, key) = {
+            let probe = Probe::parse(p.payload());
+            let key = delivery_key(p.topic_name(), p.payload(), probe.as_ref());
+            let obs = Observation {
+                dup,
+                retain: p.retain(),
+                received_at: now,
+                probe: probe.map(|pr| (pr.series, pr.seq, pr.sent_at)),
+                connack_at,
+                ..Default::default()
+            };
+            (obs, key)
+        };
+        if let Some(id) = id {
+            self.dead_deliveries.push((key, now));
+            self.held.insert(
+                (socket, id),
+                HeldDelivery {
+                    qos,
+                    topic: p.topic_name().to_string(),
+                    received_at: now,
+                    broker_deadline: now + self.config.profile.ack_timeout_ms,
+                    overdue: false,
+                    dead: true,
+                },
+            );
+        }
+        let verdict = classify(&obs);
+        self.push_event(Event::Message(IncomingMessage {
+            at: now,
+            socket,
+            topic: p.topic_name().to_string(),
+            payload: p.payload().to_vec(),
+            qos,
+            dup,
+            retain: p.retain(),
+            packet_id: id,
+            probe: obs.probe,
+            verdict,
+            into_dead_connection: true,
+        }));
+    }
+}
+
+/// What identifies "the same message" across deliveries: the probe (series, seq), else
+/// topic and payload.
+fn delivery_key(topic: &str, payload: &[u8], probe: Option<&Probe>) -> Vec<u8> {
+    match probe {
+        Some(p) => format!("probe {} {}", p.series, p.seq).into_bytes(),
+        None => {
+            let mut k = topic.as_bytes().to_vec();
+            k.push(0);
+            k.extend_from_slice(payload);
+            k
+        }
+    }
+}

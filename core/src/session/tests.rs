@@ -1,0 +1,585 @@
+//! The session driven by a scripted broker and a simulated clock.
+
+use super::*;
+use crate::framing::{encode, Framer, PacketKind};
+use crate::probe::Probe;
+use crate::verdicts::VerdictKind;
+use mqtt::control::ConnectReturnCode;
+use mqtt::packet::suback::SubscribeReturnCode;
+use mqtt::packet::*;
+
+/// A session plus everything it said, and the clock.
+struct Harness {
+    session: Session,
+    now: Millis,
+    sent: Vec<(SocketId, VariablePacket, bool)>,
+    opened: Vec<SocketId>,
+    closed: Vec<SocketId>,
+    events: Vec<Event>,
+}
+
+fn config() -> SessionConfig {
+    SessionConfig {
+        client_id: "dev1".into(),
+        clean_session: false,
+        keepalive_secs: 5,
+        ..Default::default()
+    }
+}
+
+impl Harness {
+    fn new(config: SessionConfig) -> Self {
+        Harness {
+            session: Session::new(config),
+            now: 1_000,
+            sent: vec![],
+            opened: vec![],
+            closed: vec![],
+            events: vec![],
+        }
+    }
+
+    fn drain(&mut self) {
+        while let Some(a) = self.session.poll_action() {
+            match a {
+                Action::Open { socket, .. } => self.opened.push(socket),
+                Action::Send { socket, bytes } => {
+                    let mut f = Framer::default();
+                    f.push(&bytes);
+                    let frame = f.next_frame().expect("client sends valid packets").expect("whole");
+                    self.sent.push((socket, frame.packet, crate::framing::dup_flag(&frame.raw)));
+                }
+                Action::Close { socket } => self.closed.push(socket),
+            }
+        }
+        while let Some(e) = self.session.poll_event() {
+            self.events.push(e);
+        }
+    }
+
+    fn socket(&self) -> SocketId {
+        *self.opened.last().expect("a socket was opened")
+    }
+
+    fn broker_sends<P: mqtt::Encodable>(&mut self, packet: P) {
+        let socket = self.socket();
+        self.broker_sends_on(socket, packet);
+    }
+
+    fn broker_sends_on<P: mqtt::Encodable>(&mut self, socket: SocketId, packet: P) {
+        let bytes = encode(&packet).expect("encodes");
+        self.session.handle_bytes(socket, &bytes, self.now);
+        self.drain();
+    }
+
+    /// Connects and answers CONNACK with the given Session Present.
+    fn connect(&mut self, session_present: bool) {
+        self.session.connect(self.now).expect("connect allowed");
+        self.drain();
+        let socket = self.socket();
+        self.session.handle_socket_open(socket, self.now);
+        self.drain();
+        self.broker_sends(ConnackPacket::new(session_present, ConnectReturnCode::ConnectionAccepted));
+    }
+
+    fn advance(&mut self, ms: Millis) {
+        self.now += ms;
+        self.session.handle_timeout(self.now);
+        self.drain();
+    }
+
+    fn sent_kinds(&self) -> Vec<PacketKind> {
+        self.sent.iter().map(|(_, p, _)| describe(p, &[]).kind).collect()
+    }
+
+    /// Packets sent since the last call, with their DUP flag.
+    fn take_sent(&mut self) -> Vec<(VariablePacket, bool)> {
+        self.sent.drain(..).map(|(_, p, dup)| (p, dup)).collect()
+    }
+
+    fn messages(&self) -> Vec<&IncomingMessage> {
+        self.events
+            .iter()
+            .filter_map(|e| match e {
+                Event::Message(m) => Some(m),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn last_subscribe_id(&self) -> u16 {
+        self.sent
+            .iter()
+            .rev()
+            .find_map(|(_, p, _)| match p {
+                VariablePacket::SubscribePacket(s) => Some(s.packet_identifier()),
+                _ => None,
+            })
+            .expect("a SUBSCRIBE was sent")
+    }
+}
+
+fn publish(topic: &str, qos: QoSWithPacketIdentifier, payload: &[u8], dup: bool) -> PublishPacket {
+    let mut p = PublishPacket::new(mqtt::TopicName::new(topic).expect("topic"), qos, payload.to_vec());
+    p.set_dup(dup);
+    p
+}
+
+#[test]
+fn connect_sends_connect_with_the_configured_flags() {
+    let mut h = Harness::new(config());
+    h.session.connect(h.now).expect("ok");
+    h.drain();
+    assert_eq!(h.session.state(), ConnState::Connecting);
+    h.session.handle_socket_open(h.socket(), h.now);
+    h.drain();
+    match &h.sent[0].1 {
+        VariablePacket::ConnectPacket(c) => {
+            assert_eq!(c.client_identifier(), "dev1");
+            assert!(!c.clean_session());
+            assert_eq!(c.keep_alive(), 5);
+        }
+        other => panic!("expected CONNECT, got {other:?}"),
+    }
+}
+
+#[test]
+fn the_connect_password_is_masked_in_the_packet_log() {
+    let mut h = Harness::new(SessionConfig {
+        username: Some("u".into()),
+        password: Some("s3cret".into()),
+        ..config()
+    });
+    h.session.connect(h.now).expect("ok");
+    h.drain();
+    h.session.handle_socket_open(h.socket(), h.now);
+    h.drain();
+    let logged = h
+        .events
+        .iter()
+        .find_map(|e| match e {
+            Event::Packet(r) if r.summary.kind == PacketKind::Connect => Some(r.clone()),
+            _ => None,
+        })
+        .expect("CONNECT logged");
+    assert!(!logged.raw.windows(6).any(|w| w == b"s3cret"));
+    assert!(logged.summary.fields.iter().all(|(_, v)| !v.contains("s3cret")));
+}
+
+#[test]
+fn connack_records_session_present_and_connects() {
+    let mut h = Harness::new(config());
+    h.connect(true);
+    assert_eq!(h.session.state(), ConnState::Connected);
+    assert_eq!(h.session.session_present(), Some(true));
+}
+
+#[test]
+fn a_refused_connect_names_the_reason_and_does_not_reconnect() {
+    let mut h = Harness::new(config());
+    h.session.connect(h.now).expect("ok");
+    h.drain();
+    h.session.handle_socket_open(h.socket(), h.now);
+    h.drain();
+    h.broker_sends(ConnackPacket::new(false, ConnectReturnCode::NotAuthorized));
+    assert!(h.events.iter().any(|e| matches!(e, Event::Refused { refusal: ConnackRefusal::NotAuthorized, .. })));
+    assert_eq!(h.session.state(), ConnState::Disconnected);
+    assert_eq!(h.session.poll_timeout(), None, "no reconnect is scheduled");
+    assert!(ConnackRefusal::NotAuthorized.message_en().contains("not authorized"));
+    assert!(ConnackRefusal::NotAuthorized.message_zh().contains("未授权"));
+}
+
+#[test]
+fn every_connack_refusal_code_maps_to_its_own_error() {
+    let codes: Vec<u8> = (1..=5).filter_map(|c| ConnackRefusal::from_code(c).map(|r| r.code())).collect();
+    assert_eq!(codes, vec![1, 2, 3, 4, 5]);
+    assert!(!ConnackRefusal::ServerUnavailable.is_final());
+    assert!(ConnackRefusal::BadUsernameOrPassword.is_final());
+    assert_eq!(ConnackRefusal::from_code(0), None);
+}
+
+#[test]
+fn a_lost_connection_reconnects_with_growing_jittered_delays() {
+    let mut h = Harness::new(config());
+    h.connect(false);
+    let mut delays = vec![];
+    for _ in 0..4 {
+        let socket = h.socket();
+        h.session.handle_socket_closed(socket, h.now);
+        h.drain();
+        let at = h.session.poll_timeout().expect("reconnect scheduled");
+        delays.push(at - h.now);
+        h.now = at;
+        h.session.handle_timeout(h.now);
+        h.drain();
+        assert_eq!(h.session.state(), ConnState::Connecting);
+    }
+    for pair in delays.windows(2) {
+        assert!(pair[1] > pair[0], "delays grow: {delays:?}");
+    }
+    assert!(delays[0] >= 750 && delays[0] <= 1_250, "jitter stays within 25%: {delays:?}");
+}
+
+#[test]
+fn subscribe_reports_a_lower_granted_qos_and_a_failure() {
+    let mut h = Harness::new(config());
+    h.connect(false);
+    h.session.subscribe("a/b", 1, h.now).expect("ok");
+    h.drain();
+    let id = h.last_subscribe_id();
+    h.broker_sends(SubackPacket::new(id, vec![SubscribeReturnCode::MaximumQoSLevel0]));
+    h.session.subscribe("denied", 1, h.now).expect("ok");
+    h.drain();
+    let id = h.last_subscribe_id();
+    h.broker_sends(SubackPacket::new(id, vec![SubscribeReturnCode::Failure]));
+    let rows = h.session.subscription_rows();
+    assert_eq!(rows[0].granted, Some(0));
+    assert_eq!(rows[0].granted_attr(), "0");
+    assert!(rows[1].failed);
+    assert_eq!(rows[1].granted_attr(), "128");
+}
+
+#[test]
+fn invalid_filters_and_topics_are_refused_with_a_reason() {
+    let mut h = Harness::new(config());
+    h.connect(false);
+    assert!(matches!(h.session.subscribe("a/#/b", 1, h.now), Err(CommandError::Topic(_))));
+    assert!(matches!(h.session.publish("a/+", vec![], 1, false, h.now), Err(CommandError::Topic(_))));
+    assert_eq!(h.session.publish("a", vec![], 3, false, h.now), Err(CommandError::Qos(3)));
+}
+
+#[test]
+fn subscriptions_are_sent_again_after_every_connect() {
+    let mut h = Harness::new(config());
+    h.session.subscribe("t", 1, h.now).expect("stored while offline");
+    h.connect(true);
+    assert_eq!(h.sent_kinds().iter().filter(|k| **k == PacketKind::Subscribe).count(), 1);
+    h.session.handle_socket_closed(h.socket(), h.now);
+    h.drain();
+    h.sent.clear();
+    h.connect(true);
+    assert_eq!(h.sent_kinds(), vec![PacketKind::Connect, PacketKind::Subscribe]);
+}
+
+#[test]
+fn resubscribe_can_be_switched_off() {
+    let mut h = Harness::new(SessionConfig { resubscribe_on_connect: false, ..config() });
+    h.session.subscribe("t", 1, h.now).expect("ok");
+    h.connect(false);
+    let id = h.last_subscribe_id();
+    h.broker_sends(SubackPacket::new(id, vec![SubscribeReturnCode::MaximumQoSLevel1]));
+    h.session.handle_socket_closed(h.socket(), h.now);
+    h.drain();
+    h.sent.clear();
+    h.connect(true);
+    assert_eq!(h.sent_kinds(), vec![PacketKind::Connect]);
+}
+
+#[test]
+fn qos1_publish_completes_on_puback() {
+    let mut h = Harness::new(config());
+    h.connect(false);
+    let id = h.session.publish("t", b"x".to_vec(), 1, false, h.now).expect("ok").expect("id");
+    h.drain();
+    assert_eq!(h.session.inflight_rows(h.now).len(), 1);
+    h.advance(40);
+    h.broker_sends(PubackPacket::new(id));
+    assert!(h.session.inflight_rows(h.now).is_empty());
+    assert!(h.events.iter().any(|e| matches!(e, Event::Delivered { packet_id, after_ms: 40, .. } if *packet_id == id)));
+}
+
+#[test]
+fn qos2_publish_goes_through_pubrec_pubrel_pubcomp() {
+    let mut h = Harness::new(config());
+    h.connect(false);
+    let id = h.session.publish("t", b"x".to_vec(), 2, false, h.now).expect("ok").expect("id");
+    h.drain();
+    h.broker_sends(PubrecPacket::new(id));
+    assert_eq!(h.sent_kinds().last(), Some(&PacketKind::Pubrel));
+    assert_eq!(h.session.inflight_rows(h.now)[0].awaiting, "PUBCOMP");
+    h.broker_sends(PubcompPacket::new(id));
+    assert!(h.session.inflight_rows(h.now).is_empty());
+}
+
+#[test]
+fn unacked_publishes_are_resent_with_dup_when_the_session_resumes() {
+    let mut h = Harness::new(config());
+    h.connect(false);
+    let id = h.session.publish("t", b"x".to_vec(), 1, false, h.now).expect("ok").expect("id");
+    h.drain();
+    h.session.handle_socket_closed(h.socket(), h.now);
+    h.drain();
+    h.take_sent();
+    h.connect(true);
+    let resent = h.take_sent().into_iter().find_map(|(p, dup)| match p {
+        VariablePacket::PublishPacket(p) => Some((p, dup)),
+        _ => None,
+    });
+    let (resent, dup) = resent.expect("PUBLISH resent");
+    assert!(dup);
+    assert_eq!(resent.qos().split().1, Some(id));
+    assert!(h.events.iter().any(|e| matches!(e, Event::Resent { packet_ids, .. } if packet_ids == &vec![id])));
+}
+
+#[test]
+fn a_pubrel_is_resent_when_the_session_resumes_after_pubrec() {
+    let mut h = Harness::new(config());
+    h.connect(false);
+    let id = h.session.publish("t", b"x".to_vec(), 2, false, h.now).expect("ok").expect("id");
+    h.drain();
+    h.broker_sends(PubrecPacket::new(id));
+    h.session.handle_socket_closed(h.socket(), h.now);
+    h.drain();
+    h.take_sent();
+    h.connect(true);
+    assert!(h.sent_kinds().contains(&PacketKind::Pubrel));
+    assert!(!h.sent_kinds().contains(&PacketKind::Publish));
+}
+
+#[test]
+fn unacked_publishes_are_abandoned_with_an_event_when_the_session_is_gone() {
+    let mut h = Harness::new(config());
+    h.connect(false);
+    let id = h.session.publish("t", b"x".to_vec(), 1, false, h.now).expect("ok").expect("id");
+    h.drain();
+    h.session.handle_socket_closed(h.socket(), h.now);
+    h.drain();
+    h.take_sent();
+    h.connect(false);
+    assert!(!h.sent_kinds().contains(&PacketKind::Publish));
+    assert!(h.events.iter().any(|e| matches!(e, Event::Abandoned { packet_ids, .. } if packet_ids == &vec![id])));
+    assert!(h.session.inflight_rows(h.now).is_empty());
+}
+
+#[test]
+fn publishes_beyond_the_inflight_window_wait_and_go_out_as_acks_return() {
+    let mut h = Harness::new(SessionConfig { max_inflight: 2, ..config() });
+    h.connect(false);
+    let ids: Vec<u16> = (0..3)
+        .map(|_| h.session.publish("t", b"x".to_vec(), 1, false, h.now).expect("ok").expect("id"))
+        .collect();
+    h.drain();
+    assert_eq!(h.sent_kinds().iter().filter(|k| **k == PacketKind::Publish).count(), 2);
+    h.broker_sends(PubackPacket::new(ids[0]));
+    assert_eq!(h.sent_kinds().iter().filter(|k| **k == PacketKind::Publish).count(), 3);
+}
+
+#[test]
+fn an_idle_connection_sends_pingreq_after_keepalive() {
+    let mut h = Harness::new(config());
+    h.connect(false);
+    assert_eq!(h.session.poll_timeout(), Some(h.now + 5_000));
+    h.advance(5_000);
+    assert_eq!(h.sent_kinds().last(), Some(&PacketKind::Pingreq));
+    h.advance(30);
+    h.broker_sends(PingrespPacket::new());
+    assert_eq!(h.session.last_ping_rtt(), Some(30));
+}
+
+#[test]
+fn a_missing_pingresp_declares_the_connection_lost_and_reconnects() {
+    let mut h = Harness::new(config());
+    h.connect(false);
+    h.advance(5_000);
+    h.advance(10_000);
+    assert!(h.events.iter().any(|e| matches!(e, Event::Closed { reason: CloseReason::PingTimeout, .. })));
+    assert!(matches!(h.session.state(), ConnState::Reconnecting { .. }));
+}
+
+#[test]
+fn a_missing_connack_times_out() {
+    let mut h = Harness::new(config());
+    h.session.connect(h.now).expect("ok");
+    h.drain();
+    h.session.handle_socket_open(h.socket(), h.now);
+    h.drain();
+    h.advance(10_000);
+    assert!(h.events.iter().any(|e| matches!(e, Event::Closed { reason: CloseReason::ConnackTimeout, .. })));
+}
+
+#[test]
+fn incoming_qos1_is_acked_at_once() {
+    let mut h = Harness::new(config());
+    h.connect(false);
+    h.broker_sends(publish("t", QoSWithPacketIdentifier::Level1(9), b"hi", false));
+    assert_eq!(h.sent_kinds().last(), Some(&PacketKind::Puback));
+    assert_eq!(h.messages()[0].verdict.kind, VerdictKind::Live);
+}
+
+#[test]
+fn incoming_qos2_is_delivered_exactly_once_even_if_resent_before_pubrel() {
+    let mut h = Harness::new(config());
+    h.connect(false);
+    h.broker_sends(publish("t", QoSWithPacketIdentifier::Level2(4), b"once", false));
+    h.broker_sends(publish("t", QoSWithPacketIdentifier::Level2(4), b"once", true));
+    let verdicts: Vec<VerdictKind> = h.messages().iter().map(|m| m.verdict.kind).collect();
+    assert_eq!(verdicts, vec![VerdictKind::Live, VerdictKind::Duplicate]);
+    h.broker_sends(PubrelPacket::new(4));
+    assert_eq!(h.sent_kinds().last(), Some(&PacketKind::Pubcomp));
+}
+
+#[test]
+fn manual_ack_withholds_the_puback_until_the_user_acks() {
+    let mut h = Harness::new(SessionConfig { manual_ack: true, ..config() });
+    h.connect(false);
+    h.broker_sends(publish("t", QoSWithPacketIdentifier::Level1(3), b"x", false));
+    assert!(!h.sent_kinds().contains(&PacketKind::Puback));
+    let rows = h.session.inflight_rows(h.now);
+    assert_eq!(rows[0].kind, InflightKind::AckWithheld);
+    assert_eq!(rows[0].remaining_ms, 10_000);
+    h.advance(4_000);
+    assert_eq!(h.session.inflight_rows(h.now)[0].remaining_ms, 6_000);
+    h.session.ack(3, h.now).expect("acked");
+    h.drain();
+    assert_eq!(h.sent_kinds().last(), Some(&PacketKind::Puback));
+    assert!(h.session.inflight_rows(h.now).is_empty());
+}
+
+#[test]
+fn a_withheld_ack_passing_the_broker_timeout_is_reported() {
+    let mut h = Harness::new(SessionConfig { manual_ack: true, ..config() });
+    h.connect(false);
+    h.broker_sends(publish("t", QoSWithPacketIdentifier::Level1(3), b"x", false));
+    h.advance(10_000);
+    assert!(h.events.iter().any(|e| matches!(e, Event::BrokerAckTimeout { packet_id: 3, .. })));
+}
+
+#[test]
+fn probes_sent_while_offline_are_certainly_offline_after_reconnect() {
+    let mut h = Harness::new(config());
+    let probe = Probe { series: "s1".into(), seq: 1, sent_at: h.now };
+    h.now += 2_000;
+    h.connect(true);
+    h.broker_sends(publish("t", QoSWithPacketIdentifier::Level1(1), &probe.encode(""), false));
+    let m = h.messages()[0];
+    assert_eq!(m.verdict.kind, VerdictKind::Offline);
+    assert_eq!(m.probe.as_ref().map(|p| p.1), Some(1));
+}
+
+#[test]
+fn plain_messages_right_after_a_resumed_session_are_inferred_offline() {
+    let mut h = Harness::new(config());
+    h.connect(true);
+    h.broker_sends(publish("t", QoSWithPacketIdentifier::Level1(1), b"a", false));
+    h.now += 2_000;
+    h.broker_sends(publish("t", QoSWithPacketIdentifier::Level1(2), b"b", false));
+    let kinds: Vec<VerdictKind> = h.messages().iter().map(|m| m.verdict.kind).collect();
+    assert_eq!(kinds, vec![VerdictKind::Offline, VerdictKind::Live]);
+}
+
+#[test]
+fn a_silent_device_sends_nothing_and_never_acks() {
+    let mut h = Harness::new(config());
+    h.connect(false);
+    h.now += 1_000;
+    let last_sent = h.now;
+    h.session.publish("t", b"x".to_vec(), 0, false, h.now).expect("ok");
+    h.drain();
+    h.session.go_silent(h.now).expect("ok");
+    h.drain();
+    assert_eq!(h.session.state(), ConnState::Silent);
+    h.sent.clear();
+    h.broker_sends(publish("t", QoSWithPacketIdentifier::Level1(5), b"pushed", false));
+    h.advance(60_000);
+    assert!(h.sent.is_empty(), "nothing leaves while silent: {:?}", h.sent_kinds());
+    assert!(h.messages()[0].into_dead_connection);
+    let notice = h.session.broker_notice(h.now).expect("silent");
+    assert_eq!(notice.predicted_at, last_sent + 7_500);
+    assert!(matches!(h.session.publish("t", vec![], 0, false, h.now), Err(CommandError::NotConnected)));
+}
+
+#[test]
+fn the_broker_notice_counts_down_from_the_last_packet_sent() {
+    let mut h = Harness::new(config());
+    h.connect(false);
+    let connected_at = h.now;
+    h.now += 2_000;
+    h.session.go_silent(h.now).expect("ok");
+    h.drain();
+    let n = h.session.broker_notice(h.now).expect("silent");
+    assert_eq!(n.remaining_ms, connected_at + 7_500 - h.now);
+    let rows_before = h.session.inflight_rows(h.now).len();
+    h.broker_sends(publish("t", QoSWithPacketIdentifier::Level1(5), b"p", false));
+    let rows = h.session.inflight_rows(h.now);
+    assert_eq!(rows.len(), rows_before + 1);
+    assert_eq!(rows[0].kind, InflightKind::DeadDelivery);
+}
+
+#[test]
+fn the_broker_closing_a_silent_connection_is_reported_against_the_prediction() {
+    let mut h = Harness::new(config());
+    h.connect(false);
+    let last = h.now;
+    h.session.go_silent(h.now).expect("ok");
+    h.drain();
+    h.now += 9_500;
+    h.session.handle_socket_closed(h.socket(), h.now);
+    h.drain();
+    assert!(h.events.iter().any(|e| matches!(e,
+        Event::SilentConnectionClosed { at, predicted_at, .. } if *predicted_at == last + 7_500 && *at == last + 9_500)));
+    assert_eq!(h.session.state(), ConnState::Disconnected);
+}
+
+#[test]
+fn connecting_while_silent_takes_over_and_links_redeliveries_to_dead_ones() {
+    let mut h = Harness::new(config());
+    h.connect(false);
+    h.session.go_silent(h.now).expect("ok");
+    h.drain();
+    let old = h.socket();
+    h.broker_sends_on(old, publish("t", QoSWithPacketIdentifier::Level1(5), b"lost", false));
+    h.now += 3_000;
+    h.connect(true);
+    assert_ne!(h.socket(), old);
+    assert!(!h.closed.contains(&old), "the page leaves the old socket for the broker to close");
+    h.broker_sends(publish("t", QoSWithPacketIdentifier::Level1(5), b"lost", true));
+    let back = h.messages()[1];
+    assert_eq!(back.verdict.kind, VerdictKind::Redelivered);
+    assert!(matches!(back.verdict.evidence, crate::verdicts::Evidence::PushedIntoDeadConnection { delay_ms: 3_000, .. }));
+    h.session.handle_socket_closed(old, h.now);
+    h.drain();
+    assert!(h.events.iter().any(|e| matches!(e, Event::SilentConnectionClosed { socket, .. } if *socket == old)));
+    assert_eq!(h.session.state(), ConnState::Connected);
+}
+
+#[test]
+fn malformed_bytes_become_a_protocol_error_and_close_the_connection() {
+    let mut h = Harness::new(config());
+    h.connect(false);
+    let socket = h.socket();
+    h.session.handle_bytes(socket, &[0x30, 0xff, 0xff, 0xff, 0xff, 0x01], h.now);
+    h.drain();
+    assert!(h.events.iter().any(|e| matches!(e, Event::Closed { reason: CloseReason::Protocol(_), .. })));
+    assert!(h.closed.contains(&socket));
+}
+
+#[test]
+fn a_packet_a_client_never_receives_closes_the_connection() {
+    let mut h = Harness::new(config());
+    h.connect(false);
+    h.broker_sends(SubscribePacket::new(1, vec![]));
+    assert!(h.events.iter().any(|e| matches!(e, Event::Closed { reason: CloseReason::UnexpectedPacket(_), .. })));
+}
+
+#[test]
+fn disconnect_sends_disconnect_and_drop_does_not() {
+    let mut h = Harness::new(config());
+    h.connect(false);
+    h.session.disconnect(h.now);
+    h.drain();
+    assert_eq!(h.sent_kinds().last(), Some(&PacketKind::Disconnect));
+    assert_eq!(h.session.state(), ConnState::Disconnected);
+    h.sent.clear();
+    h.connect(true);
+    h.sent.clear();
+    h.session.drop_connection(h.now);
+    h.drain();
+    assert!(h.sent.is_empty());
+    assert_eq!(h.session.poll_timeout(), None, "a drop does not reconnect");
+}
+
+#[test]
+fn an_empty_client_id_needs_a_clean_session() {
+    let mut h = Harness::new(SessionConfig { client_id: String::new(), ..config() });
+    assert_eq!(h.session.connect(h.now), Err(CommandError::EmptyClientIdNeedsCleanSession));
+}

@@ -1,0 +1,10 @@
+//! Time as the core sees it: plain milliseconds handed in by the driver.
+
+/// Milliseconds on the driver's clock (the page uses Unix epoch milliseconds, so that
+/// probe send times from one device compare with receive times on another).
+pub type Millis = u64;
+
+/// `deadline - now`, or zero once the deadline has passed.
+pub fn remaining(deadline: Millis, now: Millis) -> Millis {
+    deadline.saturating_sub(now)
+}
