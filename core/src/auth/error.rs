@@ -1,6 +1,6 @@
 //! Why credentials cannot be built, with the form field to highlight and bilingual text.
 
-/// Why no credentials can be built from an [`AuthInput`].
+/// Why no credentials can be built from an [`AuthInput`](super::AuthInput).
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub enum AuthError {
     /// A signing mode needs the ClientId, which is empty.

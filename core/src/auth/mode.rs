@@ -3,7 +3,6 @@
 use std::fmt;
 use std::str::FromStr;
 
-
 /// How a device authenticates. The ids of [`AuthMode::as_str`] are the `auth-mode` select values.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Default)]
 pub enum AuthMode {
@@ -167,5 +166,4 @@ mod tests {
     fn default_input_is_mode_none() {
         assert_eq!(AuthInput::default().mode, AuthMode::None);
     }
-
 }

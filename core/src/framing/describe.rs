@@ -79,7 +79,10 @@ pub fn describe(packet: &VariablePacket, raw: &[u8]) -> PacketSummary {
                 PacketKind::Connect,
                 None,
                 vec![
-                    ("protocol", format!("{} {}", p.protocol_name(), p.protocol_level() as u8)),
+                    (
+                        "protocol",
+                        format!("{} {}", p.protocol_name(), p.protocol_level() as u8),
+                    ),
                     ("clientId", p.client_identifier().to_string()),
                     ("cleanSession", flag(p.clean_session())),
                     ("keepAlive", p.keep_alive().to_string()),
@@ -129,7 +132,12 @@ pub fn describe(packet: &VariablePacket, raw: &[u8]) -> PacketSummary {
                 Some(p.packet_identifier()),
                 p.subscribes()
                     .iter()
-                    .map(|(f, q)| ("filter", format!("{} (QoS {})", filter_str(f), qos_number(*q))))
+                    .map(|(f, q)| {
+                        (
+                            "filter",
+                            format!("{} (QoS {})", filter_str(f), qos_number(*q)),
+                        )
+                    })
                     .collect(),
             ),
             P::SubackPacket(p) => (

@@ -9,8 +9,8 @@ mod describe;
 pub use describe::{describe, dup_flag, qos_number, PacketKind, PacketSummary};
 
 use mqtt::control::fixed_header::FixedHeaderError;
-use mqtt::packet::VariablePacket;
 use mqtt::control::FixedHeader;
+use mqtt::packet::VariablePacket;
 use mqtt::Decodable;
 use std::io::{Cursor, ErrorKind};
 
@@ -55,7 +55,9 @@ impl FramingError {
         match self {
             FramingError::MalformedLength => "报文格式错误:剩余长度字段超过 4 字节。".into(),
             FramingError::TooLarge { announced, limit } => {
-                format!("报文声明长度 {announced} 字节,超过上限 {limit} 字节:数据流已损坏或不可信。")
+                format!(
+                    "报文声明长度 {announced} 字节,超过上限 {limit} 字节:数据流已损坏或不可信。"
+                )
             }
             FramingError::Malformed { reason, head } => {
                 format!("报文格式错误({reason});开头字节 {}", hex(head))

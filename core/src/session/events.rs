@@ -14,10 +14,18 @@ pub struct SocketId(pub u32);
 pub enum Action {
     /// Open a WebSocket (subprotocol `mqtt`, binary frames) and report
     /// `handle_socket_open` or `handle_socket_closed`.
-    Open { socket: SocketId, url: String },
-    Send { socket: SocketId, bytes: Vec<u8> },
+    Open {
+        socket: SocketId,
+        url: String,
+    },
+    Send {
+        socket: SocketId,
+        bytes: Vec<u8>,
+    },
     /// Close the socket without a DISCONNECT packet (one was sent first if it was a clean disconnect).
-    Close { socket: SocketId },
+    Close {
+        socket: SocketId,
+    },
 }
 
 /// The connection state, as `data-state` spells it.
@@ -27,7 +35,9 @@ pub enum ConnState {
     Connecting,
     Connected,
     /// Waiting to try again; the time of the next attempt.
-    Reconnecting { at: Millis },
+    Reconnecting {
+        at: Millis,
+    },
     /// Socket open, nothing sent: a device whose network died without the broker knowing.
     Silent,
 }
@@ -123,12 +133,25 @@ impl ConnackRefusal {
 
     pub fn message_zh(self) -> String {
         match self {
-            Self::UnacceptableProtocolVersion => "连接被拒绝(代码 1):服务端不支持该 MQTT 版本。请尝试 MQTT 3.1 或检查服务端。".into(),
-            Self::IdentifierRejected => "连接被拒绝(代码 2):服务端拒绝该 ClientId。请检查其格式和字符。".into(),
-            Self::ServerUnavailable => "连接被拒绝(代码 3):服务端暂不可用;ackscope 会自动重试。".into(),
-            Self::BadUsernameOrPassword => "连接被拒绝(代码 4):用户名或密码错误。请检查鉴权模式、AccessKey 和签名。".into(),
-            Self::NotAuthorized => "连接被拒绝(代码 5):未授权。用户名、密码或签名错误,或该 ClientId 不允许连接。".into(),
-            Self::Reserved(c) => format!("连接被拒绝,代码 {c} 为 MQTT 3.1.1 保留值:服务端使用的不是 3.1.1。"),
+            Self::UnacceptableProtocolVersion => {
+                "连接被拒绝(代码 1):服务端不支持该 MQTT 版本。请尝试 MQTT 3.1 或检查服务端。".into()
+            }
+            Self::IdentifierRejected => {
+                "连接被拒绝(代码 2):服务端拒绝该 ClientId。请检查其格式和字符。".into()
+            }
+            Self::ServerUnavailable => {
+                "连接被拒绝(代码 3):服务端暂不可用;ackscope 会自动重试。".into()
+            }
+            Self::BadUsernameOrPassword => {
+                "连接被拒绝(代码 4):用户名或密码错误。请检查鉴权模式、AccessKey 和签名。".into()
+            }
+            Self::NotAuthorized => {
+                "连接被拒绝(代码 5):未授权。用户名、密码或签名错误,或该 ClientId 不允许连接。"
+                    .into()
+            }
+            Self::Reserved(c) => {
+                format!("连接被拒绝,代码 {c} 为 MQTT 3.1.1 保留值:服务端使用的不是 3.1.1。")
+            }
         }
     }
 }
@@ -173,27 +196,78 @@ pub struct IncomingMessage {
 /// What happened, timestamped, in order.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Event {
-    State { at: Millis, state: ConnState },
+    State {
+        at: Millis,
+        state: ConnState,
+    },
     Packet(PacketRecord),
-    Connected { at: Millis, session_present: bool, clean_session: bool, client_id: String },
-    Refused { at: Millis, refusal: ConnackRefusal },
-    Closed { at: Millis, socket: SocketId, reason: CloseReason },
+    Connected {
+        at: Millis,
+        session_present: bool,
+        clean_session: bool,
+        client_id: String,
+    },
+    Refused {
+        at: Millis,
+        refusal: ConnackRefusal,
+    },
+    Closed {
+        at: Millis,
+        socket: SocketId,
+        reason: CloseReason,
+    },
     /// Unacknowledged outgoing messages resent with DUP=1 (or PUBREL) after a resumed session.
-    Resent { at: Millis, packet_ids: Vec<u16> },
+    Resent {
+        at: Millis,
+        packet_ids: Vec<u16>,
+    },
     /// Unacknowledged outgoing messages given up because the broker had no session.
-    Abandoned { at: Millis, packet_ids: Vec<u16> },
-    Subscribed { at: Millis, filter: String, requested: Qos, granted: Option<Qos> },
-    Unsubscribed { at: Millis, filter: String },
+    Abandoned {
+        at: Millis,
+        packet_ids: Vec<u16>,
+    },
+    Subscribed {
+        at: Millis,
+        filter: String,
+        requested: Qos,
+        granted: Option<Qos>,
+    },
+    Unsubscribed {
+        at: Millis,
+        filter: String,
+    },
     Message(IncomingMessage),
     /// An outgoing QoS>0 message finished its handshake.
-    Delivered { at: Millis, packet_id: u16, after_ms: Millis },
+    Delivered {
+        at: Millis,
+        packet_id: u16,
+        after_ms: Millis,
+    },
     /// An outgoing message passed the client's ack timeout without an ack.
-    AckOverdue { at: Millis, packet_id: u16 },
+    AckOverdue {
+        at: Millis,
+        packet_id: u16,
+    },
     /// A withheld or dead-connection delivery passed the broker's ack timeout: the broker
     /// now treats it as undelivered (offline).
-    BrokerAckTimeout { at: Millis, packet_id: u16 },
-    PingRoundTrip { at: Millis, rtt_ms: Millis },
+    BrokerAckTimeout {
+        at: Millis,
+        packet_id: u16,
+    },
+    PingRoundTrip {
+        at: Millis,
+        rtt_ms: Millis,
+    },
     /// The broker closed a silent connection; when, against the prediction.
-    SilentConnectionClosed { at: Millis, socket: SocketId, predicted_at: Millis, silent_since: Millis },
-    ReconnectScheduled { at: Millis, attempt_at: Millis, attempt: u32 },
+    SilentConnectionClosed {
+        at: Millis,
+        socket: SocketId,
+        predicted_at: Millis,
+        silent_since: Millis,
+    },
+    ReconnectScheduled {
+        at: Millis,
+        attempt_at: Millis,
+        attempt: u32,
+    },
 }

@@ -47,7 +47,11 @@ impl Session {
         if self.current.as_ref().is_some_and(|c| c.socket == socket) {
             self.fail_current(now, reason);
         } else if let Some(dead) = self.dead.take() {
-            self.push_event(Event::Closed { at: now, socket: dead.socket, reason });
+            self.push_event(Event::Closed {
+                at: now,
+                socket: dead.socket,
+                reason,
+            });
             self.push_action_close(dead.socket);
         }
     }
@@ -61,7 +65,10 @@ impl Session {
             raw: frame.raw.clone(),
         }));
         let is_dead = self.dead.as_ref().is_some_and(|c| c.socket == socket)
-            || self.current.as_ref().is_some_and(|c| c.socket == socket && c.silent_since.is_some());
+            || self
+                .current
+                .as_ref()
+                .is_some_and(|c| c.socket == socket && c.silent_since.is_some());
         if is_dead {
             // A silent device answers nothing; it only records what was pushed into it.
             if let VariablePacket::PublishPacket(p) = frame.packet {
@@ -85,17 +92,17 @@ impl Session {
                 self.handle_publish(socket, p, dup_flag(&frame.raw), connack_at, now)
             }
             (Some(Phase::Connected { .. }), VariablePacket::PubackPacket(p)) => {
-                self.finish_outgoing(p.packet_identifier(), OutStage::AwaitPuback, now)
+                self.finish_outgoing(p.packet_identifier(), OutStage::Puback, now)
             }
             (Some(Phase::Connected { .. }), VariablePacket::PubrecPacket(p)) => {
                 let id = p.packet_identifier();
                 if let Some(o) = self.outgoing.get_mut(&id) {
-                    o.stage = OutStage::AwaitPubcomp;
+                    o.stage = OutStage::Pubcomp;
                 }
                 self.send_packet(socket, &PubrelPacket::new(id).into(), now);
             }
             (Some(Phase::Connected { .. }), VariablePacket::PubcompPacket(p)) => {
-                self.finish_outgoing(p.packet_identifier(), OutStage::AwaitPubcomp, now)
+                self.finish_outgoing(p.packet_identifier(), OutStage::Pubcomp, now)
             }
             (Some(Phase::Connected { .. }), VariablePacket::PubrelPacket(p)) => {
                 let id = p.packet_identifier();
@@ -120,7 +127,12 @@ impl Session {
                         s.pending = false;
                         requested = s.requested;
                     }
-                    self.push_event(Event::Subscribed { at: now, filter: filter.clone(), requested, granted });
+                    self.push_event(Event::Subscribed {
+                        at: now,
+                        filter: filter.clone(),
+                        requested,
+                        granted,
+                    });
                 }
             }
             (Some(Phase::Connected { .. }), VariablePacket::UnsubackPacket(p)) => {
@@ -135,7 +147,10 @@ impl Session {
                 if let Some(sent) = self.current.as_mut().and_then(|c| c.ping_sent_at.take()) {
                     let rtt = now.saturating_sub(sent);
                     self.last_rtt_ms = Some(rtt);
-                    self.push_event(Event::PingRoundTrip { at: now, rtt_ms: rtt });
+                    self.push_event(Event::PingRoundTrip {
+                        at: now,
+                        rtt_ms: rtt,
+                    });
                 }
             }
             (_, other) => {
@@ -152,15 +167,28 @@ impl Session {
         }
         if let Some(o) = self.outgoing.remove(&id) {
             self.ids.release(id);
-            self.push_event(Event::Delivered { at: now, packet_id: id, after_ms: now.saturating_sub(o.sent_at) });
+            self.push_event(Event::Delivered {
+                at: now,
+                packet_id: id,
+                after_ms: now.saturating_sub(o.sent_at),
+            });
         }
         self.drain_queue(now);
     }
 
-    fn observe(&mut self, p: &PublishPacket, dup: bool, connack_at: Millis, now: Millis, qos2_repeat: bool) -> Observation {
+    fn observe(
+        &mut self,
+        p: &PublishPacket,
+        dup: bool,
+        connack_at: Millis,
+        now: Millis,
+        qos2_repeat: bool,
+    ) -> Observation {
         let probe = Probe::parse(p.payload());
         let key = delivery_key(p.topic_name(), p.payload(), probe.as_ref());
-        let probe_seen_before = probe.as_ref().is_some_and(|pr| self.probes.record(&pr.series, pr.seq));
+        let probe_seen_before = probe
+            .as_ref()
+            .is_some_and(|pr| self.probes.record(&pr.series, pr.seq));
         let dead_delivery_at = self
             .dead_deliveries
             .iter()
@@ -174,7 +202,7 @@ impl Session {
             }
             inside
         });
-        let obs = Observation {
+        Observation {
             dup,
             retain: p.retain(),
             received_at: now,
@@ -184,11 +212,17 @@ impl Session {
             dead_delivery_at,
             connack_at,
             in_replay_burst,
-        };
-        obs
+        }
     }
 
-    fn handle_publish(&mut self, socket: SocketId, p: PublishPacket, dup: bool, connack_at: Millis, now: Millis) {
+    fn handle_publish(
+        &mut self,
+        socket: SocketId,
+        p: PublishPacket,
+        dup: bool,
+        connack_at: Millis,
+        now: Millis,
+    ) {
         let (qos, id) = p.qos().split();
         let qos = crate::framing::qos_number(qos);
         let qos2_repeat = qos == 2 && id.is_some_and(|i| self.awaiting_pubrel.contains(&i));

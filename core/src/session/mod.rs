@@ -26,9 +26,8 @@ use crate::time::Millis;
 use crate::topic::{validate_filter, validate_name, TopicError};
 use connection::{Connection, Phase};
 use mqtt::packet::{
-    ConnectPacket, DisconnectPacket, PingreqPacket, PubackPacket, PublishPacket,
-    PubrecPacket, PubrelPacket, QoSWithPacketIdentifier, SubscribePacket, UnsubscribePacket,
-    VariablePacket,
+    ConnectPacket, DisconnectPacket, PingreqPacket, PubackPacket, PublishPacket, PubrecPacket,
+    PubrelPacket, QoSWithPacketIdentifier, SubscribePacket, UnsubscribePacket, VariablePacket,
 };
 use mqtt::{QualityOfService, TopicFilter, TopicName};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
@@ -87,10 +86,11 @@ impl CommandError {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// The ack an outgoing QoS>0 message waits for.
 pub(crate) enum OutStage {
-    AwaitPuback,
-    AwaitPubrec,
-    AwaitPubcomp,
+    Puback,
+    Pubrec,
+    Pubcomp,
 }
 
 #[derive(Clone, Debug)]
@@ -288,7 +288,11 @@ impl Session {
         if let Some(conn) = &self.current {
             if conn.silent_since.is_none() && matches!(conn.phase, Phase::Connected { .. }) {
                 let socket = conn.socket;
-                self.send_packet(socket, &VariablePacket::DisconnectPacket(DisconnectPacket::new()), now);
+                self.send_packet(
+                    socket,
+                    &VariablePacket::DisconnectPacket(DisconnectPacket::new()),
+                    now,
+                );
             }
         }
         self.close_current(now, CloseReason::UserDisconnect);
@@ -300,7 +304,9 @@ impl Session {
         self.reconnect_at = None;
         self.close_current(now, CloseReason::UserDrop);
         if let Some(dead) = self.dead.take() {
-            self.actions.push_back(Action::Close { socket: dead.socket });
+            self.actions.push_back(Action::Close {
+                socket: dead.socket,
+            });
             self.forget_socket(dead.socket);
         }
     }
@@ -351,13 +357,17 @@ impl Session {
         match self.live_socket() {
             Some(socket) => {
                 let id = self.ids.allocate().ok_or(CommandError::NoFreePacketId)?;
-                let f = TopicFilter::new(filter).map_err(|_| CommandError::Topic(TopicError::Empty))?;
+                let f =
+                    TopicFilter::new(filter).map_err(|_| CommandError::Topic(TopicError::Empty))?;
                 self.pending_unsubacks.insert(id, vec![filter.to_string()]);
                 self.send_packet(socket, &UnsubscribePacket::new(id, vec![f]).into(), now);
             }
             None => {
                 self.subscriptions.retain(|s| s.filter != filter);
-                self.events.push_back(Event::Unsubscribed { at: now, filter: filter.to_string() });
+                self.events.push_back(Event::Unsubscribed {
+                    at: now,
+                    filter: filter.to_string(),
+                });
             }
         }
         Ok(())
@@ -377,7 +387,10 @@ impl Session {
         check_qos(qos)?;
         let limit = self.config.max_packet_bytes;
         if payload.len() > limit {
-            return Err(CommandError::PayloadTooLarge { bytes: payload.len(), limit });
+            return Err(CommandError::PayloadTooLarge {
+                bytes: payload.len(),
+                limit,
+            });
         }
         let socket = self.live_socket().ok_or(CommandError::NotConnected)?;
         if qos == 0 {
@@ -386,7 +399,13 @@ impl Session {
             return Ok(None);
         }
         let id = self.ids.allocate().ok_or(CommandError::NoFreePacketId)?;
-        let queued = QueuedPublish { id, topic: topic.to_string(), payload, qos, retain };
+        let queued = QueuedPublish {
+            id,
+            topic: topic.to_string(),
+            payload,
+            qos,
+            retain,
+        };
         if self.outgoing.len() < self.config.max_inflight.max(1) {
             self.send_new_publish(socket, queued, now);
         } else {
@@ -431,11 +450,18 @@ impl Session {
         let Some(conn) = self.current.as_mut().filter(|c| c.socket == socket) else {
             return;
         };
-        conn.phase = Phase::AwaitingConnack { deadline: now + self.config.connack_timeout_ms };
+        conn.phase = Phase::AwaitingConnack {
+            deadline: now + self.config.connack_timeout_ms,
+        };
         match self.build_connect() {
             Ok(connect) => {
                 let masked = self.masked_connect_bytes(&connect);
-                self.send_packet_masked(socket, &VariablePacket::ConnectPacket(connect), masked, now);
+                self.send_packet_masked(
+                    socket,
+                    &VariablePacket::ConnectPacket(connect),
+                    masked,
+                    now,
+                );
             }
             Err(reason) => self.fail_current(now, CloseReason::UnexpectedPacket(reason)),
         }
@@ -488,7 +514,11 @@ impl Session {
                     } else if self.config.keepalive_secs > 0
                         && conn.last_sent_at + self.config.keepalive_ms() <= now
                     {
-                        self.send_packet(socket, &VariablePacket::PingreqPacket(PingreqPacket::new()), now);
+                        self.send_packet(
+                            socket,
+                            &VariablePacket::PingreqPacket(PingreqPacket::new()),
+                            now,
+                        );
                         if let Some(c) = self.current.as_mut() {
                             c.ping_sent_at = Some(now);
                         }
@@ -500,13 +530,19 @@ impl Session {
         for (id, o) in self.outgoing.iter_mut() {
             if !o.overdue && o.deadline <= now {
                 o.overdue = true;
-                self.events.push_back(Event::AckOverdue { at: now, packet_id: *id });
+                self.events.push_back(Event::AckOverdue {
+                    at: now,
+                    packet_id: *id,
+                });
             }
         }
         for ((_, id), h) in self.held.iter_mut() {
             if !h.overdue && h.broker_deadline <= now {
                 h.overdue = true;
-                self.events.push_back(Event::BrokerAckTimeout { at: now, packet_id: *id });
+                self.events.push_back(Event::BrokerAckTimeout {
+                    at: now,
+                    packet_id: *id,
+                });
             }
         }
     }
@@ -526,7 +562,9 @@ impl Session {
             if old.silent_since.is_some() {
                 // Keep at most one dead connection: an older one is closed by the page.
                 if let Some(older) = self.dead.replace(old) {
-                    self.actions.push_back(Action::Close { socket: older.socket });
+                    self.actions.push_back(Action::Close {
+                        socket: older.socket,
+                    });
                     self.forget_socket(older.socket);
                 }
             } else {
@@ -536,7 +574,10 @@ impl Session {
         let socket = SocketId(self.next_socket);
         self.next_socket += 1;
         self.current = Some(Connection::new(socket, now, self.config.max_packet_bytes));
-        self.actions.push_back(Action::Open { socket, url: self.config.url.clone() });
+        self.actions.push_back(Action::Open {
+            socket,
+            url: self.config.url.clone(),
+        });
         self.set_state(ConnState::Connecting, now);
     }
 
@@ -573,7 +614,13 @@ impl Session {
         self.send_packet_masked(socket, packet, Vec::new(), now);
     }
 
-    fn send_packet_masked(&mut self, socket: SocketId, packet: &VariablePacket, masked: Vec<u8>, now: Millis) {
+    fn send_packet_masked(
+        &mut self,
+        socket: SocketId,
+        packet: &VariablePacket,
+        masked: Vec<u8>,
+        now: Millis,
+    ) {
         let bytes = match encode(packet) {
             Ok(b) => b,
             Err(reason) => {
@@ -581,7 +628,11 @@ impl Session {
                 return;
             }
         };
-        let raw = if masked.is_empty() { bytes.clone() } else { masked };
+        let raw = if masked.is_empty() {
+            bytes.clone()
+        } else {
+            masked
+        };
         self.events.push_back(Event::Packet(PacketRecord {
             at: now,
             direction: Direction::Out,
@@ -595,14 +646,21 @@ impl Session {
         }
     }
 
-    pub(crate) fn send_subscribe(&mut self, socket: SocketId, filters: &[(String, Qos)], now: Millis) -> Result<(), CommandError> {
+    pub(crate) fn send_subscribe(
+        &mut self,
+        socket: SocketId,
+        filters: &[(String, Qos)],
+        now: Millis,
+    ) -> Result<(), CommandError> {
         let id = self.ids.allocate().ok_or(CommandError::NoFreePacketId)?;
         let mut list = Vec::new();
         for (f, q) in filters {
-            let filter = TopicFilter::new(f.clone()).map_err(|_| CommandError::Topic(TopicError::Empty))?;
+            let filter =
+                TopicFilter::new(f.clone()).map_err(|_| CommandError::Topic(TopicError::Empty))?;
             list.push((filter, qos_level(*q)));
         }
-        self.pending_subacks.insert(id, filters.iter().map(|(f, _)| f.clone()).collect());
+        self.pending_subacks
+            .insert(id, filters.iter().map(|(f, _)| f.clone()).collect());
         self.send_packet(socket, &SubscribePacket::new(id, list).into(), now);
         Ok(())
     }
@@ -617,7 +675,11 @@ impl Session {
                         payload: q.payload,
                         qos: q.qos,
                         retain: q.retain,
-                        stage: if q.qos == 1 { OutStage::AwaitPuback } else { OutStage::AwaitPubrec },
+                        stage: if q.qos == 1 {
+                            OutStage::Puback
+                        } else {
+                            OutStage::Pubrec
+                        },
                         sent_at: now,
                         deadline: now + self.config.ack_timeout_ms,
                         overdue: false,
@@ -632,8 +694,12 @@ impl Session {
     /// Sends queued publishes while the inflight window has room.
     pub(crate) fn drain_queue(&mut self, now: Millis) {
         while self.outgoing.len() < self.config.max_inflight.max(1) {
-            let Some(socket) = self.live_socket() else { return };
-            let Some(q) = self.queue.pop_front() else { return };
+            let Some(socket) = self.live_socket() else {
+                return;
+            };
+            let Some(q) = self.queue.pop_front() else {
+                return;
+            };
             self.send_new_publish(socket, q, now);
         }
     }
@@ -653,11 +719,13 @@ impl Session {
         if !ids.is_empty() {
             if session_present {
                 for id in &ids {
-                    let Some(o) = self.outgoing.get_mut(id) else { continue };
+                    let Some(o) = self.outgoing.get_mut(id) else {
+                        continue;
+                    };
                     o.deadline = now + self.config.ack_timeout_ms;
                     o.overdue = false;
                     let (stage, o) = (o.stage, o.clone());
-                    let packet: VariablePacket = if stage == OutStage::AwaitPubcomp {
+                    let packet: VariablePacket = if stage == OutStage::Pubcomp {
                         PubrelPacket::new(*id).into()
                     } else {
                         match build_publish(&o.topic, o.qos, *id, o.retain, true, o.payload) {
@@ -667,13 +735,19 @@ impl Session {
                     };
                     self.send_packet(socket, &packet, now);
                 }
-                self.events.push_back(Event::Resent { at: now, packet_ids: ids });
+                self.events.push_back(Event::Resent {
+                    at: now,
+                    packet_ids: ids,
+                });
             } else {
                 for id in &ids {
                     self.outgoing.remove(id);
                     self.ids.release(*id);
                 }
-                self.events.push_back(Event::Abandoned { at: now, packet_ids: ids });
+                self.events.push_back(Event::Abandoned {
+                    at: now,
+                    packet_ids: ids,
+                });
             }
         }
         if !session_present {
@@ -698,7 +772,9 @@ impl Session {
     /// Ends the current connection because of `reason` and closes its socket.
     pub(crate) fn fail_current(&mut self, now: Millis, reason: CloseReason) {
         if let Some(conn) = self.current.take() {
-            self.actions.push_back(Action::Close { socket: conn.socket });
+            self.actions.push_back(Action::Close {
+                socket: conn.socket,
+            });
             let refused = matches!(&reason, CloseReason::Refused(r) if r.is_final());
             self.connection_ended(conn.socket, now, reason, refused);
         }
@@ -706,15 +782,27 @@ impl Session {
 
     fn close_current(&mut self, now: Millis, reason: CloseReason) {
         if let Some(conn) = self.current.take() {
-            self.actions.push_back(Action::Close { socket: conn.socket });
+            self.actions.push_back(Action::Close {
+                socket: conn.socket,
+            });
             self.connection_ended(conn.socket, now, reason, true);
         } else {
             self.set_state(ConnState::Disconnected, now);
         }
     }
 
-    fn connection_ended(&mut self, socket: SocketId, now: Millis, reason: CloseReason, final_: bool) {
-        self.events.push_back(Event::Closed { at: now, socket, reason });
+    fn connection_ended(
+        &mut self,
+        socket: SocketId,
+        now: Millis,
+        reason: CloseReason,
+        final_: bool,
+    ) {
+        self.events.push_back(Event::Closed {
+            at: now,
+            socket,
+            reason,
+        });
         self.forget_socket(socket);
         if self.went_offline_at.is_none() || self.state == ConnState::Connected {
             self.went_offline_at = Some(now);
@@ -724,7 +812,11 @@ impl Session {
             self.reconnect_attempt += 1;
             let at = now + delay;
             self.reconnect_at = Some(at);
-            self.events.push_back(Event::ReconnectScheduled { at: now, attempt_at: at, attempt: self.reconnect_attempt });
+            self.events.push_back(Event::ReconnectScheduled {
+                at: now,
+                attempt_at: at,
+                attempt: self.reconnect_attempt,
+            });
             self.set_state(ConnState::Reconnecting { at }, now);
         } else {
             if final_ {
@@ -761,7 +853,9 @@ impl Session {
     /// Exponential backoff, capped, with +-25% jitter so that many devices do not retry in step.
     fn backoff_delay(&mut self) -> Millis {
         let p = &self.config.reconnect;
-        let exp = p.initial_delay_ms.saturating_mul(1u64 << self.reconnect_attempt.min(20));
+        let exp = p
+            .initial_delay_ms
+            .saturating_mul(1u64 << self.reconnect_attempt.min(20));
         let base = exp.min(p.max_delay_ms).max(1);
         // xorshift64*: deterministic from the seed.
         self.rng ^= self.rng >> 12;
@@ -789,7 +883,11 @@ impl Session {
     pub(crate) fn connected(&mut self, socket: SocketId, session_present: bool, now: Millis) {
         if let Some(conn) = self.current.as_mut().filter(|c| c.socket == socket) {
             conn.phase = Phase::Connected { connack_at: now };
-            conn.replay_burst_until = if session_present { now + REPLAY_QUIET_MS } else { 0 };
+            conn.replay_burst_until = if session_present {
+                now + REPLAY_QUIET_MS
+            } else {
+                0
+            };
         }
         self.session_present = Some(session_present);
         self.reconnect_attempt = 0;

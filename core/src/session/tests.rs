@@ -46,8 +46,12 @@ impl Harness {
                 Action::Send { socket, bytes } => {
                     let mut f = Framer::default();
                     f.push(&bytes);
-                    let frame = f.next_frame().expect("client sends valid packets").expect("whole");
-                    self.sent.push((socket, frame.packet, crate::framing::dup_flag(&frame.raw)));
+                    let frame = f
+                        .next_frame()
+                        .expect("client sends valid packets")
+                        .expect("whole");
+                    self.sent
+                        .push((socket, frame.packet, crate::framing::dup_flag(&frame.raw)));
                 }
                 Action::Close { socket } => self.closed.push(socket),
             }
@@ -79,7 +83,10 @@ impl Harness {
         let socket = self.socket();
         self.session.handle_socket_open(socket, self.now);
         self.drain();
-        self.broker_sends(ConnackPacket::new(session_present, ConnectReturnCode::ConnectionAccepted));
+        self.broker_sends(ConnackPacket::new(
+            session_present,
+            ConnectReturnCode::ConnectionAccepted,
+        ));
     }
 
     fn advance(&mut self, ms: Millis) {
@@ -89,7 +96,10 @@ impl Harness {
     }
 
     fn sent_kinds(&self) -> Vec<PacketKind> {
-        self.sent.iter().map(|(_, p, _)| describe(p, &[]).kind).collect()
+        self.sent
+            .iter()
+            .map(|(_, p, _)| describe(p, &[]).kind)
+            .collect()
     }
 
     /// Packets sent since the last call, with their DUP flag.
@@ -120,7 +130,11 @@ impl Harness {
 }
 
 fn publish(topic: &str, qos: QoSWithPacketIdentifier, payload: &[u8], dup: bool) -> PublishPacket {
-    let mut p = PublishPacket::new(mqtt::TopicName::new(topic).expect("topic"), qos, payload.to_vec());
+    let mut p = PublishPacket::new(
+        mqtt::TopicName::new(topic).expect("topic"),
+        qos,
+        payload.to_vec(),
+    );
     p.set_dup(dup);
     p
 }
@@ -163,7 +177,11 @@ fn the_connect_password_is_masked_in_the_packet_log() {
         })
         .expect("CONNECT logged");
     assert!(!logged.raw.windows(6).any(|w| w == b"s3cret"));
-    assert!(logged.summary.fields.iter().all(|(_, v)| !v.contains("s3cret")));
+    assert!(logged
+        .summary
+        .fields
+        .iter()
+        .all(|(_, v)| !v.contains("s3cret")));
 }
 
 #[test]
@@ -182,16 +200,28 @@ fn a_refused_connect_names_the_reason_and_does_not_reconnect() {
     h.session.handle_socket_open(h.socket(), h.now);
     h.drain();
     h.broker_sends(ConnackPacket::new(false, ConnectReturnCode::NotAuthorized));
-    assert!(h.events.iter().any(|e| matches!(e, Event::Refused { refusal: ConnackRefusal::NotAuthorized, .. })));
+    assert!(h.events.iter().any(|e| matches!(
+        e,
+        Event::Refused {
+            refusal: ConnackRefusal::NotAuthorized,
+            ..
+        }
+    )));
     assert_eq!(h.session.state(), ConnState::Disconnected);
     assert_eq!(h.session.poll_timeout(), None, "no reconnect is scheduled");
-    assert!(ConnackRefusal::NotAuthorized.message_en().contains("not authorized"));
-    assert!(ConnackRefusal::NotAuthorized.message_zh().contains("未授权"));
+    assert!(ConnackRefusal::NotAuthorized
+        .message_en()
+        .contains("not authorized"));
+    assert!(ConnackRefusal::NotAuthorized
+        .message_zh()
+        .contains("未授权"));
 }
 
 #[test]
 fn every_connack_refusal_code_maps_to_its_own_error() {
-    let codes: Vec<u8> = (1..=5).filter_map(|c| ConnackRefusal::from_code(c).map(|r| r.code())).collect();
+    let codes: Vec<u8> = (1..=5)
+        .filter_map(|c| ConnackRefusal::from_code(c).map(|r| r.code()))
+        .collect();
     assert_eq!(codes, vec![1, 2, 3, 4, 5]);
     assert!(!ConnackRefusal::ServerUnavailable.is_final());
     assert!(ConnackRefusal::BadUsernameOrPassword.is_final());
@@ -217,7 +247,10 @@ fn a_lost_connection_reconnects_with_growing_jittered_delays() {
     for pair in delays.windows(2) {
         assert!(pair[1] > pair[0], "delays grow: {delays:?}");
     }
-    assert!(delays[0] >= 750 && delays[0] <= 1_250, "jitter stays within 25%: {delays:?}");
+    assert!(
+        delays[0] >= 750 && delays[0] <= 1_250,
+        "jitter stays within 25%: {delays:?}"
+    );
 }
 
 #[test]
@@ -227,7 +260,10 @@ fn subscribe_reports_a_lower_granted_qos_and_a_failure() {
     h.session.subscribe("a/b", 1, h.now).expect("ok");
     h.drain();
     let id = h.last_subscribe_id();
-    h.broker_sends(SubackPacket::new(id, vec![SubscribeReturnCode::MaximumQoSLevel0]));
+    h.broker_sends(SubackPacket::new(
+        id,
+        vec![SubscribeReturnCode::MaximumQoSLevel0],
+    ));
     h.session.subscribe("denied", 1, h.now).expect("ok");
     h.drain();
     let id = h.last_subscribe_id();
@@ -243,31 +279,57 @@ fn subscribe_reports_a_lower_granted_qos_and_a_failure() {
 fn invalid_filters_and_topics_are_refused_with_a_reason() {
     let mut h = Harness::new(config());
     h.connect(false);
-    assert!(matches!(h.session.subscribe("a/#/b", 1, h.now), Err(CommandError::Topic(_))));
-    assert!(matches!(h.session.publish("a/+", vec![], 1, false, h.now), Err(CommandError::Topic(_))));
-    assert_eq!(h.session.publish("a", vec![], 3, false, h.now), Err(CommandError::Qos(3)));
+    assert!(matches!(
+        h.session.subscribe("a/#/b", 1, h.now),
+        Err(CommandError::Topic(_))
+    ));
+    assert!(matches!(
+        h.session.publish("a/+", vec![], 1, false, h.now),
+        Err(CommandError::Topic(_))
+    ));
+    assert_eq!(
+        h.session.publish("a", vec![], 3, false, h.now),
+        Err(CommandError::Qos(3))
+    );
 }
 
 #[test]
 fn subscriptions_are_sent_again_after_every_connect() {
     let mut h = Harness::new(config());
-    h.session.subscribe("t", 1, h.now).expect("stored while offline");
+    h.session
+        .subscribe("t", 1, h.now)
+        .expect("stored while offline");
     h.connect(true);
-    assert_eq!(h.sent_kinds().iter().filter(|k| **k == PacketKind::Subscribe).count(), 1);
+    assert_eq!(
+        h.sent_kinds()
+            .iter()
+            .filter(|k| **k == PacketKind::Subscribe)
+            .count(),
+        1
+    );
     h.session.handle_socket_closed(h.socket(), h.now);
     h.drain();
     h.sent.clear();
     h.connect(true);
-    assert_eq!(h.sent_kinds(), vec![PacketKind::Connect, PacketKind::Subscribe]);
+    assert_eq!(
+        h.sent_kinds(),
+        vec![PacketKind::Connect, PacketKind::Subscribe]
+    );
 }
 
 #[test]
 fn resubscribe_can_be_switched_off() {
-    let mut h = Harness::new(SessionConfig { resubscribe_on_connect: false, ..config() });
+    let mut h = Harness::new(SessionConfig {
+        resubscribe_on_connect: false,
+        ..config()
+    });
     h.session.subscribe("t", 1, h.now).expect("ok");
     h.connect(false);
     let id = h.last_subscribe_id();
-    h.broker_sends(SubackPacket::new(id, vec![SubscribeReturnCode::MaximumQoSLevel1]));
+    h.broker_sends(SubackPacket::new(
+        id,
+        vec![SubscribeReturnCode::MaximumQoSLevel1],
+    ));
     h.session.handle_socket_closed(h.socket(), h.now);
     h.drain();
     h.sent.clear();
@@ -279,20 +341,30 @@ fn resubscribe_can_be_switched_off() {
 fn qos1_publish_completes_on_puback() {
     let mut h = Harness::new(config());
     h.connect(false);
-    let id = h.session.publish("t", b"x".to_vec(), 1, false, h.now).expect("ok").expect("id");
+    let id = h
+        .session
+        .publish("t", b"x".to_vec(), 1, false, h.now)
+        .expect("ok")
+        .expect("id");
     h.drain();
     assert_eq!(h.session.inflight_rows(h.now).len(), 1);
     h.advance(40);
     h.broker_sends(PubackPacket::new(id));
     assert!(h.session.inflight_rows(h.now).is_empty());
-    assert!(h.events.iter().any(|e| matches!(e, Event::Delivered { packet_id, after_ms: 40, .. } if *packet_id == id)));
+    assert!(h.events.iter().any(
+        |e| matches!(e, Event::Delivered { packet_id, after_ms: 40, .. } if *packet_id == id)
+    ));
 }
 
 #[test]
 fn qos2_publish_goes_through_pubrec_pubrel_pubcomp() {
     let mut h = Harness::new(config());
     h.connect(false);
-    let id = h.session.publish("t", b"x".to_vec(), 2, false, h.now).expect("ok").expect("id");
+    let id = h
+        .session
+        .publish("t", b"x".to_vec(), 2, false, h.now)
+        .expect("ok")
+        .expect("id");
     h.drain();
     h.broker_sends(PubrecPacket::new(id));
     assert_eq!(h.sent_kinds().last(), Some(&PacketKind::Pubrel));
@@ -305,7 +377,11 @@ fn qos2_publish_goes_through_pubrec_pubrel_pubcomp() {
 fn unacked_publishes_are_resent_with_dup_when_the_session_resumes() {
     let mut h = Harness::new(config());
     h.connect(false);
-    let id = h.session.publish("t", b"x".to_vec(), 1, false, h.now).expect("ok").expect("id");
+    let id = h
+        .session
+        .publish("t", b"x".to_vec(), 1, false, h.now)
+        .expect("ok")
+        .expect("id");
     h.drain();
     h.session.handle_socket_closed(h.socket(), h.now);
     h.drain();
@@ -318,14 +394,21 @@ fn unacked_publishes_are_resent_with_dup_when_the_session_resumes() {
     let (resent, dup) = resent.expect("PUBLISH resent");
     assert!(dup);
     assert_eq!(resent.qos().split().1, Some(id));
-    assert!(h.events.iter().any(|e| matches!(e, Event::Resent { packet_ids, .. } if packet_ids == &vec![id])));
+    assert!(h
+        .events
+        .iter()
+        .any(|e| matches!(e, Event::Resent { packet_ids, .. } if packet_ids == &vec![id])));
 }
 
 #[test]
 fn a_pubrel_is_resent_when_the_session_resumes_after_pubrec() {
     let mut h = Harness::new(config());
     h.connect(false);
-    let id = h.session.publish("t", b"x".to_vec(), 2, false, h.now).expect("ok").expect("id");
+    let id = h
+        .session
+        .publish("t", b"x".to_vec(), 2, false, h.now)
+        .expect("ok")
+        .expect("id");
     h.drain();
     h.broker_sends(PubrecPacket::new(id));
     h.session.handle_socket_closed(h.socket(), h.now);
@@ -340,28 +423,55 @@ fn a_pubrel_is_resent_when_the_session_resumes_after_pubrec() {
 fn unacked_publishes_are_abandoned_with_an_event_when_the_session_is_gone() {
     let mut h = Harness::new(config());
     h.connect(false);
-    let id = h.session.publish("t", b"x".to_vec(), 1, false, h.now).expect("ok").expect("id");
+    let id = h
+        .session
+        .publish("t", b"x".to_vec(), 1, false, h.now)
+        .expect("ok")
+        .expect("id");
     h.drain();
     h.session.handle_socket_closed(h.socket(), h.now);
     h.drain();
     h.take_sent();
     h.connect(false);
     assert!(!h.sent_kinds().contains(&PacketKind::Publish));
-    assert!(h.events.iter().any(|e| matches!(e, Event::Abandoned { packet_ids, .. } if packet_ids == &vec![id])));
+    assert!(h
+        .events
+        .iter()
+        .any(|e| matches!(e, Event::Abandoned { packet_ids, .. } if packet_ids == &vec![id])));
     assert!(h.session.inflight_rows(h.now).is_empty());
 }
 
 #[test]
 fn publishes_beyond_the_inflight_window_wait_and_go_out_as_acks_return() {
-    let mut h = Harness::new(SessionConfig { max_inflight: 2, ..config() });
+    let mut h = Harness::new(SessionConfig {
+        max_inflight: 2,
+        ..config()
+    });
     h.connect(false);
     let ids: Vec<u16> = (0..3)
-        .map(|_| h.session.publish("t", b"x".to_vec(), 1, false, h.now).expect("ok").expect("id"))
+        .map(|_| {
+            h.session
+                .publish("t", b"x".to_vec(), 1, false, h.now)
+                .expect("ok")
+                .expect("id")
+        })
         .collect();
     h.drain();
-    assert_eq!(h.sent_kinds().iter().filter(|k| **k == PacketKind::Publish).count(), 2);
+    assert_eq!(
+        h.sent_kinds()
+            .iter()
+            .filter(|k| **k == PacketKind::Publish)
+            .count(),
+        2
+    );
     h.broker_sends(PubackPacket::new(ids[0]));
-    assert_eq!(h.sent_kinds().iter().filter(|k| **k == PacketKind::Publish).count(), 3);
+    assert_eq!(
+        h.sent_kinds()
+            .iter()
+            .filter(|k| **k == PacketKind::Publish)
+            .count(),
+        3
+    );
 }
 
 #[test]
@@ -382,7 +492,13 @@ fn a_missing_pingresp_declares_the_connection_lost_and_reconnects() {
     h.connect(false);
     h.advance(5_000);
     h.advance(10_000);
-    assert!(h.events.iter().any(|e| matches!(e, Event::Closed { reason: CloseReason::PingTimeout, .. })));
+    assert!(h.events.iter().any(|e| matches!(
+        e,
+        Event::Closed {
+            reason: CloseReason::PingTimeout,
+            ..
+        }
+    )));
     assert!(matches!(h.session.state(), ConnState::Reconnecting { .. }));
 }
 
@@ -394,14 +510,25 @@ fn a_missing_connack_times_out() {
     h.session.handle_socket_open(h.socket(), h.now);
     h.drain();
     h.advance(10_000);
-    assert!(h.events.iter().any(|e| matches!(e, Event::Closed { reason: CloseReason::ConnackTimeout, .. })));
+    assert!(h.events.iter().any(|e| matches!(
+        e,
+        Event::Closed {
+            reason: CloseReason::ConnackTimeout,
+            ..
+        }
+    )));
 }
 
 #[test]
 fn incoming_qos1_is_acked_at_once() {
     let mut h = Harness::new(config());
     h.connect(false);
-    h.broker_sends(publish("t", QoSWithPacketIdentifier::Level1(9), b"hi", false));
+    h.broker_sends(publish(
+        "t",
+        QoSWithPacketIdentifier::Level1(9),
+        b"hi",
+        false,
+    ));
     assert_eq!(h.sent_kinds().last(), Some(&PacketKind::Puback));
     assert_eq!(h.messages()[0].verdict.kind, VerdictKind::Live);
 }
@@ -410,8 +537,18 @@ fn incoming_qos1_is_acked_at_once() {
 fn incoming_qos2_is_delivered_exactly_once_even_if_resent_before_pubrel() {
     let mut h = Harness::new(config());
     h.connect(false);
-    h.broker_sends(publish("t", QoSWithPacketIdentifier::Level2(4), b"once", false));
-    h.broker_sends(publish("t", QoSWithPacketIdentifier::Level2(4), b"once", true));
+    h.broker_sends(publish(
+        "t",
+        QoSWithPacketIdentifier::Level2(4),
+        b"once",
+        false,
+    ));
+    h.broker_sends(publish(
+        "t",
+        QoSWithPacketIdentifier::Level2(4),
+        b"once",
+        true,
+    ));
     let verdicts: Vec<VerdictKind> = h.messages().iter().map(|m| m.verdict.kind).collect();
     assert_eq!(verdicts, vec![VerdictKind::Live, VerdictKind::Duplicate]);
     h.broker_sends(PubrelPacket::new(4));
@@ -420,9 +557,17 @@ fn incoming_qos2_is_delivered_exactly_once_even_if_resent_before_pubrel() {
 
 #[test]
 fn manual_ack_withholds_the_puback_until_the_user_acks() {
-    let mut h = Harness::new(SessionConfig { manual_ack: true, ..config() });
+    let mut h = Harness::new(SessionConfig {
+        manual_ack: true,
+        ..config()
+    });
     h.connect(false);
-    h.broker_sends(publish("t", QoSWithPacketIdentifier::Level1(3), b"x", false));
+    h.broker_sends(publish(
+        "t",
+        QoSWithPacketIdentifier::Level1(3),
+        b"x",
+        false,
+    ));
     assert!(!h.sent_kinds().contains(&PacketKind::Puback));
     let rows = h.session.inflight_rows(h.now);
     assert_eq!(rows[0].kind, InflightKind::AckWithheld);
@@ -437,20 +582,40 @@ fn manual_ack_withholds_the_puback_until_the_user_acks() {
 
 #[test]
 fn a_withheld_ack_passing_the_broker_timeout_is_reported() {
-    let mut h = Harness::new(SessionConfig { manual_ack: true, ..config() });
+    let mut h = Harness::new(SessionConfig {
+        manual_ack: true,
+        ..config()
+    });
     h.connect(false);
-    h.broker_sends(publish("t", QoSWithPacketIdentifier::Level1(3), b"x", false));
+    h.broker_sends(publish(
+        "t",
+        QoSWithPacketIdentifier::Level1(3),
+        b"x",
+        false,
+    ));
     h.advance(10_000);
-    assert!(h.events.iter().any(|e| matches!(e, Event::BrokerAckTimeout { packet_id: 3, .. })));
+    assert!(h
+        .events
+        .iter()
+        .any(|e| matches!(e, Event::BrokerAckTimeout { packet_id: 3, .. })));
 }
 
 #[test]
 fn probes_sent_while_offline_are_certainly_offline_after_reconnect() {
     let mut h = Harness::new(config());
-    let probe = Probe { series: "s1".into(), seq: 1, sent_at: h.now };
+    let probe = Probe {
+        series: "s1".into(),
+        seq: 1,
+        sent_at: h.now,
+    };
     h.now += 2_000;
     h.connect(true);
-    h.broker_sends(publish("t", QoSWithPacketIdentifier::Level1(1), &probe.encode(""), false));
+    h.broker_sends(publish(
+        "t",
+        QoSWithPacketIdentifier::Level1(1),
+        &probe.encode(""),
+        false,
+    ));
     let m = h.messages()[0];
     assert_eq!(m.verdict.kind, VerdictKind::Offline);
     assert_eq!(m.probe.as_ref().map(|p| p.1), Some(1));
@@ -460,9 +625,19 @@ fn probes_sent_while_offline_are_certainly_offline_after_reconnect() {
 fn plain_messages_right_after_a_resumed_session_are_inferred_offline() {
     let mut h = Harness::new(config());
     h.connect(true);
-    h.broker_sends(publish("t", QoSWithPacketIdentifier::Level1(1), b"a", false));
+    h.broker_sends(publish(
+        "t",
+        QoSWithPacketIdentifier::Level1(1),
+        b"a",
+        false,
+    ));
     h.now += 2_000;
-    h.broker_sends(publish("t", QoSWithPacketIdentifier::Level1(2), b"b", false));
+    h.broker_sends(publish(
+        "t",
+        QoSWithPacketIdentifier::Level1(2),
+        b"b",
+        false,
+    ));
     let kinds: Vec<VerdictKind> = h.messages().iter().map(|m| m.verdict.kind).collect();
     assert_eq!(kinds, vec![VerdictKind::Offline, VerdictKind::Live]);
 }
@@ -473,19 +648,33 @@ fn a_silent_device_sends_nothing_and_never_acks() {
     h.connect(false);
     h.now += 1_000;
     let last_sent = h.now;
-    h.session.publish("t", b"x".to_vec(), 0, false, h.now).expect("ok");
+    h.session
+        .publish("t", b"x".to_vec(), 0, false, h.now)
+        .expect("ok");
     h.drain();
     h.session.go_silent(h.now).expect("ok");
     h.drain();
     assert_eq!(h.session.state(), ConnState::Silent);
     h.sent.clear();
-    h.broker_sends(publish("t", QoSWithPacketIdentifier::Level1(5), b"pushed", false));
+    h.broker_sends(publish(
+        "t",
+        QoSWithPacketIdentifier::Level1(5),
+        b"pushed",
+        false,
+    ));
     h.advance(60_000);
-    assert!(h.sent.is_empty(), "nothing leaves while silent: {:?}", h.sent_kinds());
+    assert!(
+        h.sent.is_empty(),
+        "nothing leaves while silent: {:?}",
+        h.sent_kinds()
+    );
     assert!(h.messages()[0].into_dead_connection);
     let notice = h.session.broker_notice(h.now).expect("silent");
     assert_eq!(notice.predicted_at, last_sent + 7_500);
-    assert!(matches!(h.session.publish("t", vec![], 0, false, h.now), Err(CommandError::NotConnected)));
+    assert!(matches!(
+        h.session.publish("t", vec![], 0, false, h.now),
+        Err(CommandError::NotConnected)
+    ));
 }
 
 #[test]
@@ -499,7 +688,12 @@ fn the_broker_notice_counts_down_from_the_last_packet_sent() {
     let n = h.session.broker_notice(h.now).expect("silent");
     assert_eq!(n.remaining_ms, connected_at + 7_500 - h.now);
     let rows_before = h.session.inflight_rows(h.now).len();
-    h.broker_sends(publish("t", QoSWithPacketIdentifier::Level1(5), b"p", false));
+    h.broker_sends(publish(
+        "t",
+        QoSWithPacketIdentifier::Level1(5),
+        b"p",
+        false,
+    ));
     let rows = h.session.inflight_rows(h.now);
     assert_eq!(rows.len(), rows_before + 1);
     assert_eq!(rows[0].kind, InflightKind::DeadDelivery);
@@ -527,18 +721,38 @@ fn connecting_while_silent_takes_over_and_links_redeliveries_to_dead_ones() {
     h.session.go_silent(h.now).expect("ok");
     h.drain();
     let old = h.socket();
-    h.broker_sends_on(old, publish("t", QoSWithPacketIdentifier::Level1(5), b"lost", false));
+    h.broker_sends_on(
+        old,
+        publish("t", QoSWithPacketIdentifier::Level1(5), b"lost", false),
+    );
     h.now += 3_000;
     h.connect(true);
     assert_ne!(h.socket(), old);
-    assert!(!h.closed.contains(&old), "the page leaves the old socket for the broker to close");
-    h.broker_sends(publish("t", QoSWithPacketIdentifier::Level1(5), b"lost", true));
+    assert!(
+        !h.closed.contains(&old),
+        "the page leaves the old socket for the broker to close"
+    );
+    h.broker_sends(publish(
+        "t",
+        QoSWithPacketIdentifier::Level1(5),
+        b"lost",
+        true,
+    ));
     let back = h.messages()[1];
     assert_eq!(back.verdict.kind, VerdictKind::Redelivered);
-    assert!(matches!(back.verdict.evidence, crate::verdicts::Evidence::PushedIntoDeadConnection { delay_ms: 3_000, .. }));
+    assert!(matches!(
+        back.verdict.evidence,
+        crate::verdicts::Evidence::PushedIntoDeadConnection {
+            delay_ms: 3_000,
+            ..
+        }
+    ));
     h.session.handle_socket_closed(old, h.now);
     h.drain();
-    assert!(h.events.iter().any(|e| matches!(e, Event::SilentConnectionClosed { socket, .. } if *socket == old)));
+    assert!(h
+        .events
+        .iter()
+        .any(|e| matches!(e, Event::SilentConnectionClosed { socket, .. } if *socket == old)));
     assert_eq!(h.session.state(), ConnState::Connected);
 }
 
@@ -547,9 +761,16 @@ fn malformed_bytes_become_a_protocol_error_and_close_the_connection() {
     let mut h = Harness::new(config());
     h.connect(false);
     let socket = h.socket();
-    h.session.handle_bytes(socket, &[0x30, 0xff, 0xff, 0xff, 0xff, 0x01], h.now);
+    h.session
+        .handle_bytes(socket, &[0x30, 0xff, 0xff, 0xff, 0xff, 0x01], h.now);
     h.drain();
-    assert!(h.events.iter().any(|e| matches!(e, Event::Closed { reason: CloseReason::Protocol(_), .. })));
+    assert!(h.events.iter().any(|e| matches!(
+        e,
+        Event::Closed {
+            reason: CloseReason::Protocol(_),
+            ..
+        }
+    )));
     assert!(h.closed.contains(&socket));
 }
 
@@ -558,7 +779,13 @@ fn a_packet_a_client_never_receives_closes_the_connection() {
     let mut h = Harness::new(config());
     h.connect(false);
     h.broker_sends(SubscribePacket::new(1, vec![]));
-    assert!(h.events.iter().any(|e| matches!(e, Event::Closed { reason: CloseReason::UnexpectedPacket(_), .. })));
+    assert!(h.events.iter().any(|e| matches!(
+        e,
+        Event::Closed {
+            reason: CloseReason::UnexpectedPacket(_),
+            ..
+        }
+    )));
 }
 
 #[test]
@@ -580,6 +807,12 @@ fn disconnect_sends_disconnect_and_drop_does_not() {
 
 #[test]
 fn an_empty_client_id_needs_a_clean_session() {
-    let mut h = Harness::new(SessionConfig { client_id: String::new(), ..config() });
-    assert_eq!(h.session.connect(h.now), Err(CommandError::EmptyClientIdNeedsCleanSession));
+    let mut h = Harness::new(SessionConfig {
+        client_id: String::new(),
+        ..config()
+    });
+    assert_eq!(
+        h.session.connect(h.now),
+        Err(CommandError::EmptyClientIdNeedsCleanSession)
+    );
 }

@@ -73,9 +73,9 @@ impl Session {
                 topic: o.topic.clone(),
                 qos: o.qos,
                 awaiting: match o.stage {
-                    OutStage::AwaitPuback => "PUBACK",
-                    OutStage::AwaitPubrec => "PUBREC",
-                    OutStage::AwaitPubcomp => "PUBCOMP",
+                    OutStage::Puback => "PUBACK",
+                    OutStage::Pubrec => "PUBREC",
+                    OutStage::Pubcomp => "PUBCOMP",
                 },
                 started_at: o.sent_at,
                 deadline: o.deadline,
@@ -85,7 +85,11 @@ impl Session {
         rows.extend(self.held.iter().map(|((_, id), h)| InflightRow {
             outgoing: false,
             packet_id: *id,
-            kind: if h.dead { InflightKind::DeadDelivery } else { InflightKind::AckWithheld },
+            kind: if h.dead {
+                InflightKind::DeadDelivery
+            } else {
+                InflightKind::AckWithheld
+            },
             topic: h.topic.clone(),
             qos: h.qos,
             awaiting: if h.qos == 2 { "PUBREC" } else { "PUBACK" },
@@ -139,7 +143,10 @@ impl Session {
 
     /// When the next PINGREQ goes out, if the connection is idle until then.
     pub fn next_ping_at(&self) -> Option<Millis> {
-        let conn = self.current.as_ref().filter(|c| c.silent_since.is_none() && c.connack_at().is_some())?;
+        let conn = self
+            .current
+            .as_ref()
+            .filter(|c| c.silent_since.is_none() && c.connack_at().is_some())?;
         (self.config.keepalive_secs > 0 && conn.ping_sent_at.is_none())
             .then(|| conn.last_sent_at + self.config.keepalive_ms())
     }

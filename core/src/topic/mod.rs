@@ -4,7 +4,9 @@
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum TopicError {
     Empty,
-    TooLong { bytes: usize },
+    TooLong {
+        bytes: usize,
+    },
     NulCharacter,
     /// A topic name (publish) may not contain `+` or `#`.
     WildcardInName,

@@ -1,0 +1,144 @@
+//! Connection settings, state, Session Present and the connection intents.
+
+use super::device_panel::SectionProps;
+use super::fields::{CheckField, SelectField, TextField};
+use crate::edge::clock::now;
+use ackscope_core::auth::AuthMode;
+use ackscope_core::session::ConnState;
+use yew::prelude::*;
+
+fn auth_mode_options() -> Vec<(AttrValue, AttrValue)> {
+    [
+        ("none", "None"),
+        ("password", "Username / password"),
+        ("aliyun-signature", "Alibaba: Signature"),
+        ("aliyun-legacy", "Alibaba: legacy signature (GroupId)"),
+        ("aliyun-token", "Alibaba: Token"),
+        ("aliyun-device-credential", "Alibaba: DeviceCredential"),
+    ]
+    .into_iter()
+    .map(|(v, t)| (AttrValue::from(v), AttrValue::from(t)))
+    .collect()
+}
+
+#[function_component(ConnectionView)]
+pub fn connection_view(p: &SectionProps) -> Html {
+    let l = p.lang;
+    let d = p.device.clone();
+    let (form, state, session_present, notice, rtt, next_ping, error) = d.read(|s| {
+        (
+            s.form.clone(),
+            s.session.state(),
+            s.session.session_present(),
+            s.session.broker_notice(now()),
+            s.session.last_ping_rtt(),
+            s.session.next_ping_at(),
+            s.log.error.clone(),
+        )
+    });
+    let edit = |f: fn(&mut crate::view::DeviceForm, String)| {
+        let d = d.clone();
+        Callback::from(move |v: String| d.edit(|form| f(form, v)))
+    };
+    let mode = form.auth.mode;
+    let aliyun = mode.is_aliyun();
+    let online = matches!(state, ConnState::Connected);
+    let busy = matches!(state, ConnState::Connected | ConnState::Connecting | ConnState::Reconnecting { .. });
+    let state_text = match state {
+        ConnState::Disconnected => l.t("disconnected", "已断开").to_string(),
+        ConnState::Connecting => l.t("connecting…", "连接中…").to_string(),
+        ConnState::Connected => l.t("connected", "已连接").to_string(),
+        ConnState::Reconnecting { at } => format!("{} {:.1} s", l.t("reconnecting in", "重连倒计时"), at.saturating_sub(now()) as f64 / 1000.0),
+        ConnState::Silent => l.t("silent: network gone, socket still open", "静默:网络已断,连接仍开着").to_string(),
+    };
+    let sp_value = session_present.map(|b| if b { "1" } else { "0" }).unwrap_or("");
+    let sp_text = match session_present {
+        None => l.t("Session Present: –", "Session Present:–").to_string(),
+        Some(true) => l.t("Session Present = 1: the broker kept this ClientId's session", "Session Present = 1:服务端保留了该 ClientId 的会话").to_string(),
+        Some(false) if !form.clean_session => l.t("Session Present = 0 with cleanSession off: the session and its offline messages are gone", "cleanSession 关闭但 Session Present = 0:会话及其离线消息已丢失").to_string(),
+        Some(false) => l.t("Session Present = 0: a new session", "Session Present = 0:新会话").to_string(),
+    };
+    let d1 = d.clone();
+    let d2 = d.clone();
+    let d3 = d.clone();
+    let d4 = d.clone();
+    let d5 = d.clone();
+    html! {
+        <div class="card connection">
+            <div class="row">
+                <TextField testid="broker-url" label={l.t("Broker URL", "服务端 URL")} value={form.broker_url.clone()} wide=true
+                    placeholder="ws://127.0.0.1:9001/mqtt" on_change={edit(|f, v| f.broker_url = v)} on_enter={Some(d.clone().into_connect())} />
+                <TextField testid="client-id" label="ClientId" value={form.auth.client_id.clone()} wide=true
+                    on_change={edit(|f, v| f.auth.client_id = v)} on_enter={Some(d.clone().into_connect())} />
+            </div>
+            <div class="row">
+                <SelectField testid="auth-mode" label={l.t("Auth", "鉴权")} value={mode.as_str()} options={auth_mode_options()}
+                    on_change={edit(|f, v| f.auth.mode = v.parse().unwrap_or(AuthMode::None))} />
+                if mode == AuthMode::Password {
+                    <TextField testid="username" label={l.t("Username", "用户名")} value={form.auth.username.clone()} on_change={edit(|f, v| f.auth.username = v)} />
+                    <TextField testid="password" label={l.t("Password", "密码")} password=true value={form.auth.password.clone()} on_change={edit(|f, v| f.auth.password = v)} />
+                }
+                if aliyun {
+                    <TextField testid="access-key-id" label="AccessKeyId" value={form.auth.access_key_id.clone()} on_change={edit(|f, v| f.auth.access_key_id = v)} />
+                    if mode != AuthMode::AliyunToken {
+                        <TextField testid="access-key-secret" label="AccessKeySecret" password=true value={form.auth.access_key_secret.clone()} on_change={edit(|f, v| f.auth.access_key_secret = v)} />
+                    }
+                    <TextField testid="instance-id" label="InstanceId" value={form.auth.instance_id.clone()} on_change={edit(|f, v| f.auth.instance_id = v)} />
+                }
+                if mode == AuthMode::AliyunToken {
+                    <TextField testid="token-read" label={l.t("Read token (R)", "读令牌 (R)")} password=true value={form.auth.token_read.clone()} on_change={edit(|f, v| f.auth.token_read = v)} />
+                    <TextField testid="token-write" label={l.t("Write token (W)", "写令牌 (W)")} password=true value={form.auth.token_write.clone()} on_change={edit(|f, v| f.auth.token_write = v)} />
+                }
+            </div>
+            <div class="row">
+                <CheckField testid="clean-session" label="cleanSession" checked={form.clean_session}
+                    title={l.t("Off: the broker keeps subscriptions and queues QoS 1 messages while this device is away", "关闭:设备离线期间服务端保留订阅并缓存 QoS 1 消息")}
+                    on_change={{ let d = d.clone(); Callback::from(move |v| d.edit(|f| f.clean_session = v)) }} />
+                <TextField testid="keepalive" label={l.t("Keepalive (s)", "心跳 (秒)")} value={form.keepalive.clone()} on_change={edit(|f, v| f.keepalive = v)} />
+                <CheckField testid="manual-ack" label={l.t("Withhold acks", "暂不确认")} checked={form.manual_ack}
+                    title={l.t("Withhold PUBACK/PUBREC of incoming messages until you press Ack", "收到消息后暂不发送 PUBACK/PUBREC,直到点击确认")}
+                    on_change={Callback::from(move |v| d1.set_manual_ack(v))} />
+            </div>
+            <div class="row actions">
+                <button class="primary" data-testid="connect" onclick={Callback::from(move |_| d2.connect())}
+                    disabled={busy} title={l.t("Connect (while silent: come back on a new connection)", "连接(静默时:以新连接回来)")}>{ l.t("Connect", "连接") }</button>
+                <button data-testid="disconnect" onclick={Callback::from(move |_| d3.disconnect())} disabled={!busy}
+                    title={l.t("Send DISCONNECT and close: the broker discards the will", "发送 DISCONNECT 后关闭:服务端丢弃遗嘱")}>{ l.t("Disconnect", "断开") }</button>
+                <button data-testid="drop" onclick={Callback::from(move |_| d4.drop_connection())}
+                    disabled={!(busy || state == ConnState::Silent)}
+                    title={l.t("Close the socket without DISCONNECT: the broker notices at once and publishes the will", "不发送 DISCONNECT 直接关闭连接:服务端立即察觉并发布遗嘱")}>{ l.t("Drop", "掐断") }</button>
+                <button data-testid="go-silent" onclick={Callback::from(move |_| d5.go_silent())} disabled={!online}
+                    title={l.t("Keep the socket open but send nothing: the network died and the broker does not know yet", "连接保持打开但不再发送任何数据:网络已断而服务端尚不知道")}>{ l.t("Go silent", "静默") }</button>
+                <span class="state" data-testid="conn-state" data-state={state.as_str()}>
+                    <span class={classes!("dot", state.as_str())}></span>{ state_text }
+                </span>
+                <span class="sp" data-testid="session-present" data-value={sp_value}>{ sp_text }</span>
+            </div>
+            if online {
+                <div class="row heartbeat">
+                    { match next_ping { Some(at) => format!("{} {:.1} s", l.t("next PINGREQ in", "下次 PINGREQ"), at.saturating_sub(now()) as f64 / 1000.0), None => String::new() } }
+                    { rtt.map(|r| format!(" · {} {r} ms", l.t("last round trip", "上次往返"))).unwrap_or_default() }
+                </div>
+            }
+            if let Some(n) = notice {
+                <div class="broker-notice" data-testid="broker-notice" data-remaining-ms={n.remaining_ms.to_string()}>
+                    { format!("{} {:.1} s", l.t("The broker should notice the silence (1.5 × keepalive since the last packet sent) in", "服务端预计察觉静默(自最后发送起 1.5 倍 keepalive)还有"), n.remaining_ms as f64 / 1000.0) }
+                    <progress max={(n.predicted_at - n.last_sent_at).to_string()} value={n.remaining_ms.to_string()}></progress>
+                </div>
+            }
+            if let Some(e) = error {
+                <div class="error" role="alert" data-testid="device-error">{ l.pick(e.en, e.zh) }</div>
+            }
+        </div>
+    }
+}
+
+trait IntoConnect {
+    fn into_connect(self) -> Callback<()>;
+}
+
+impl IntoConnect for crate::edge::device::Device {
+    fn into_connect(self) -> Callback<()> {
+        Callback::from(move |_| self.connect())
+    }
+}

@@ -1,0 +1,55 @@
+//! One device: connection, subscriptions, publish, ack timers, messages, packet log.
+
+use super::connection::ConnectionView;
+use super::inflight::InflightView;
+use super::messages::MessagesView;
+use super::packet_log::PacketLogView;
+use super::publish::PublishView;
+use super::subscriptions::SubscriptionsView;
+use super::timeline::TimelineView;
+use crate::edge::device::Device;
+use crate::i18n::Lang;
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct DevicePanelProps {
+    pub device: Device,
+    pub index: usize,
+    pub lang: Lang,
+    /// Moves whenever any device changed, so that the panel re-renders.
+    pub version: u64,
+    pub on_remove: Callback<u32>,
+}
+
+#[function_component(DevicePanel)]
+pub fn device_panel(p: &DevicePanelProps) -> Html {
+    let l = p.lang;
+    let (id, client_id) = p.device.read(|s| (s.id, s.form.auth.client_id.clone()));
+    let remove = p.on_remove.reform(move |_| id);
+    let common = (p.device.clone(), l, p.version);
+    html! {
+        <section class="device" data-testid="device" data-index={p.index.to_string()}
+            aria-label={format!("{} {}", l.t("Device", "设备"), p.index + 1)}>
+            <header class="device-head">
+                <h2>{ format!("{} {} · {}", l.t("Device", "设备"), p.index + 1, client_id) }</h2>
+                <button class="ghost" data-testid="device-remove" onclick={remove}
+                    title={ l.t("Remove this device (its connection is dropped)", "移除该设备(其连接被掐断)") }>{"✕"}</button>
+            </header>
+            <ConnectionView device={common.0.clone()} lang={l} version={common.2} />
+            <TimelineView device={common.0.clone()} lang={l} version={common.2} />
+            <SubscriptionsView device={common.0.clone()} lang={l} version={common.2} />
+            <PublishView device={common.0.clone()} lang={l} version={common.2} />
+            <InflightView device={common.0.clone()} lang={l} version={common.2} />
+            <MessagesView device={common.0.clone()} lang={l} version={common.2} />
+            <PacketLogView device={common.0} lang={l} version={common.2} />
+        </section>
+    }
+}
+
+/// Props shared by every section of a device panel.
+#[derive(Properties, PartialEq)]
+pub struct SectionProps {
+    pub device: Device,
+    pub lang: Lang,
+    pub version: u64,
+}

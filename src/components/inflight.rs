@@ -1,0 +1,47 @@
+//! Ack timers: every unacknowledged message with its live countdown.
+
+use super::device_panel::SectionProps;
+use crate::edge::clock::now;
+use ackscope_core::session::InflightKind;
+use yew::prelude::*;
+
+#[function_component(InflightView)]
+pub fn inflight_view(p: &SectionProps) -> Html {
+    let l = p.lang;
+    let d = p.device.clone();
+    let rows = d.read(|s| s.session.inflight_rows(now()));
+    if rows.is_empty() {
+        return html! {};
+    }
+    html! {
+        <div class="card">
+            <h3>{ l.t("Ack timers", "确认计时") }<small>{ format!(" {}", rows.len()) }</small></h3>
+            <ul class="inflight">
+                { for rows.into_iter().map(|r| {
+                    let total = r.deadline.saturating_sub(r.started_at).max(1);
+                    let what = match r.kind {
+                        InflightKind::AwaitingAck => format!("{} {} · {}", l.t("out, waiting for", "发出,等待"), r.awaiting, l.t("client ack timeout", "客户端确认超时")),
+                        InflightKind::AckWithheld => format!("{} {} · {}", l.t("in, withheld", "收到,暂不发送"), r.awaiting, l.t("broker ack timeout: then it is undelivered", "服务端确认超时后视为未投递")),
+                        InflightKind::DeadDelivery => l.t("pushed into the dead connection: never acked; the broker waits out its ack timeout", "推入已死连接:永不确认;服务端等待其确认超时").to_string(),
+                    };
+                    let ack = (r.kind == InflightKind::AckWithheld).then(|| {
+                        let d = d.clone();
+                        let id = r.packet_id;
+                        html! { <button data-testid="ack" onclick={Callback::from(move |_| d.ack(id))}>{ l.t("Ack", "确认") }</button> }
+                    });
+                    html! {
+                        <li data-testid="inflight-row" data-direction={if r.outgoing { "out" } else { "in" }}
+                            data-packet-id={r.packet_id.to_string()} data-remaining-ms={r.remaining_ms.to_string()}
+                            class={classes!((r.remaining_ms == 0).then_some("expired"))}>
+                            <span class="mono">{ format!("#{} {}", r.packet_id, r.topic) }</span>
+                            <span class="what">{ what }</span>
+                            <progress max={total.to_string()} value={r.remaining_ms.to_string()}></progress>
+                            <span class="mono">{ format!("{:.1} s", r.remaining_ms as f64 / 1000.0) }</span>
+                            { for ack }
+                        </li>
+                    }
+                }) }
+            </ul>
+        </div>
+    }
+}

@@ -1,0 +1,5 @@
+//! The browser edge: everything that touches web-sys lives here, and nothing else does.
+
+pub mod clock;
+pub mod device;
+pub mod socket;

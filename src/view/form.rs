@@ -1,0 +1,102 @@
+//! A device's profile as typed into its panel, and the session settings it becomes.
+
+use ackscope_core::auth::{credentials, AuthError, AuthInput, AuthMode};
+use ackscope_core::profile::{BrokerKind, BrokerProfile};
+use ackscope_core::session::SessionConfig;
+
+/// The fields of a device panel. Secrets live here only while the page is open.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DeviceForm {
+    pub broker_url: String,
+    pub auth: AuthInput,
+    pub broker: BrokerKind,
+    pub clean_session: bool,
+    pub keepalive: String,
+    pub manual_ack: bool,
+    pub sub_topic: String,
+    pub sub_qos: u8,
+    pub pub_topic: String,
+    pub pub_payload: String,
+    pub pub_qos: u8,
+    pub pub_retain: bool,
+    pub probe_count: String,
+    pub probe_interval_ms: String,
+}
+
+impl DeviceForm {
+    /// A fresh panel, pre-filled for the local broker that `make serve` starts.
+    pub fn new(index: usize, broker_url: &str) -> Self {
+        DeviceForm {
+            broker_url: broker_url.to_string(),
+            auth: AuthInput {
+                mode: AuthMode::None,
+                client_id: format!("ackscope-device-{}", index + 1),
+                ..Default::default()
+            },
+            broker: BrokerKind::Generic,
+            clean_session: true,
+            keepalive: "60".into(),
+            manual_ack: false,
+            sub_topic: "ackscope/test".into(),
+            sub_qos: 1,
+            pub_topic: "ackscope/test".into(),
+            pub_payload: "hello".into(),
+            pub_qos: 1,
+            pub_retain: false,
+            probe_count: "5".into(),
+            probe_interval_ms: "200".into(),
+        }
+    }
+
+    /// The session settings for the next connection, or why they cannot be made.
+    pub fn session_config(&self, seed: u64) -> Result<SessionConfig, FormError> {
+        let keepalive = self
+            .keepalive
+            .trim()
+            .parse::<u16>()
+            .map_err(|_| FormError::Keepalive(self.keepalive.clone()))?;
+        let url = self.broker_url.trim();
+        if !(url.starts_with("ws://") || url.starts_with("wss://")) {
+            return Err(FormError::Url(url.to_string()));
+        }
+        let creds = credentials(&self.auth).map_err(FormError::Auth)?;
+        Ok(SessionConfig {
+            url: url.to_string(),
+            client_id: self.auth.client_id.clone(),
+            username: creds.username,
+            password: creds.password,
+            clean_session: self.clean_session,
+            keepalive_secs: keepalive,
+            manual_ack: self.manual_ack,
+            profile: BrokerProfile::for_kind(self.broker),
+            seed,
+            ..Default::default()
+        })
+    }
+}
+
+/// Why a panel's fields cannot make a connection.
+#[derive(Clone, Debug, PartialEq)]
+pub enum FormError {
+    Keepalive(String),
+    Url(String),
+    Auth(AuthError),
+}
+
+impl FormError {
+    pub fn message_en(&self) -> String {
+        match self {
+            FormError::Keepalive(v) => format!("Keepalive \"{v}\" is not a number of seconds from 0 to 65535."),
+            FormError::Url(v) => format!("Broker URL \"{v}\" must start with ws:// or wss://, for example ws://127.0.0.1:9001/mqtt."),
+            FormError::Auth(e) => e.message_en(),
+        }
+    }
+
+    pub fn message_zh(&self) -> String {
+        match self {
+            FormError::Keepalive(v) => format!("Keepalive“{v}”不是 0 到 65535 之间的秒数。"),
+            FormError::Url(v) => format!("服务端 URL“{v}”必须以 ws:// 或 wss:// 开头,例如 ws://127.0.0.1:9001/mqtt。"),
+            FormError::Auth(e) => e.message_zh(),
+        }
+    }
+}

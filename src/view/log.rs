@@ -1,0 +1,178 @@
+//! Everything a device has seen, as rows ready to render.
+
+use ackscope_core::framing::hex;
+use ackscope_core::session::{CloseReason, Event, IncomingMessage, PacketRecord};
+use ackscope_core::time::Millis;
+use ackscope_core::verdicts::{Certainty, Evidence, VerdictKind};
+
+/// One received message.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MessageRow {
+    pub at: Millis,
+    pub topic: String,
+    pub payload_text: String,
+    pub payload_len: usize,
+    pub qos: u8,
+    pub dup: bool,
+    pub retain: bool,
+    pub packet_id: Option<u16>,
+    pub verdict: VerdictKind,
+    pub certain: bool,
+    pub evidence: Evidence,
+    pub probe_seq: Option<u32>,
+    pub latency_ms: Option<i64>,
+    pub into_dead_connection: bool,
+}
+
+impl MessageRow {
+    fn from_message(m: IncomingMessage) -> Self {
+        MessageRow {
+            at: m.at,
+            topic: m.topic,
+            payload_text: String::from_utf8_lossy(&m.payload).into_owned(),
+            payload_len: m.payload.len(),
+            qos: m.qos,
+            dup: m.dup,
+            retain: m.retain,
+            packet_id: m.packet_id,
+            verdict: m.verdict.kind,
+            certain: m.verdict.certainty == Certainty::Certain,
+            evidence: m.verdict.evidence,
+            probe_seq: m.probe.as_ref().map(|p| p.1),
+            latency_ms: m.probe.as_ref().map(|p| m.at as i64 - p.2 as i64),
+            into_dead_connection: m.into_dead_connection,
+        }
+    }
+}
+
+/// One packet of the packet log.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PacketRow {
+    pub at: Millis,
+    pub outgoing: bool,
+    pub kind: &'static str,
+    pub packet_id: Option<u16>,
+    pub fields: String,
+    pub hex: String,
+}
+
+impl PacketRow {
+    fn from_record(r: PacketRecord) -> Self {
+        PacketRow {
+            at: r.at,
+            outgoing: r.direction == ackscope_core::session::Direction::Out,
+            kind: r.summary.kind.as_str(),
+            packet_id: r.summary.packet_id,
+            fields: r
+                .summary
+                .fields
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join(" "),
+            hex: hex(&r.raw[..r.raw.len().min(256)]),
+        }
+    }
+}
+
+/// A line for the status area and the timeline: both languages, and whether it is bad news.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Notice {
+    pub at: Millis,
+    pub en: String,
+    pub zh: String,
+    pub error: bool,
+}
+
+/// Everything a device has seen.
+#[derive(Default, Debug)]
+pub struct DeviceLog {
+    pub messages: Vec<MessageRow>,
+    pub packets: Vec<PacketRow>,
+    pub timeline: Vec<Notice>,
+    /// The latest problem to show next to the controls (cleared by a successful connect).
+    pub error: Option<Notice>,
+}
+
+impl DeviceLog {
+    pub fn apply(&mut self, event: Event) {
+        match event {
+            Event::Packet(r) => self.packets.push(PacketRow::from_record(r)),
+            Event::Message(m) => self.messages.push(MessageRow::from_message(m)),
+            Event::Connected { at, session_present, clean_session, client_id } => {
+                self.error = None;
+                self.note(at, false,
+                    format!("CONNACK 0: connected as {client_id}, cleanSession={}, Session Present={}", u8::from(clean_session), u8::from(session_present)),
+                    format!("CONNACK 0:已以 {client_id} 连接,cleanSession={},Session Present={}", u8::from(clean_session), u8::from(session_present)));
+            }
+            Event::Refused { at, refusal } => {
+                let n = Notice { at, en: refusal.message_en(), zh: refusal.message_zh(), error: true };
+                self.timeline.push(n.clone());
+                self.error = Some(n);
+            }
+            Event::Closed { at, reason, .. } => {
+                let (en, zh, error) = close_text(&reason);
+                let n = Notice { at, en, zh, error };
+                if error {
+                    self.error = Some(n.clone());
+                }
+                self.timeline.push(n);
+            }
+            Event::Resent { at, packet_ids } => self.note(at, false,
+                format!("Session resumed: resent {} unacknowledged message(s) with DUP=1: ids {packet_ids:?}", packet_ids.len()),
+                format!("会话已恢复:以 DUP=1 重发 {} 条未确认消息:id {packet_ids:?}", packet_ids.len())),
+            Event::Abandoned { at, packet_ids } => self.note(at, true,
+                format!("The broker had no session: {} unacknowledged message(s) given up: ids {packet_ids:?}", packet_ids.len()),
+                format!("服务端没有会话:放弃 {} 条未确认消息:id {packet_ids:?}", packet_ids.len())),
+            Event::Subscribed { at, filter, requested, granted } => match granted {
+                Some(g) => self.note(at, false,
+                    format!("SUBACK {filter}: asked QoS {requested}, granted {g}"),
+                    format!("SUBACK {filter}:请求 QoS {requested},授予 {g}")),
+                None => self.note(at, true,
+                    format!("SUBACK {filter}: refused (0x80 failure)"),
+                    format!("SUBACK {filter}:订阅被拒绝(0x80 失败)")),
+            },
+            Event::SilentConnectionClosed { at, predicted_at, silent_since, .. } => {
+                let diff = at as i64 - predicted_at as i64;
+                self.note(at, false,
+                    format!("The broker closed the silent connection {:.1} s after the device went silent; predicted at 1.5 x keepalive, {:+.1} s from the prediction.", (at - silent_since) as f64 / 1000.0, diff as f64 / 1000.0),
+                    format!("服务端在设备静默 {:.1} 秒后关闭了该连接;预测为 1.5 倍 keepalive,与预测相差 {:+.1} 秒。", (at - silent_since) as f64 / 1000.0, diff as f64 / 1000.0));
+            }
+            Event::ReconnectScheduled { at, attempt_at, attempt } => self.note(at, false,
+                format!("Reconnect attempt {attempt} in {:.1} s", (attempt_at - at) as f64 / 1000.0),
+                format!("{:.1} 秒后进行第 {attempt} 次重连", (attempt_at - at) as f64 / 1000.0)),
+            Event::AckOverdue { at, packet_id } => self.note(at, true,
+                format!("Outgoing message {packet_id} passed the ack timeout without an ack"),
+                format!("发出的消息 {packet_id} 超过确认超时仍未收到确认")),
+            Event::BrokerAckTimeout { at, packet_id } => self.note(at, false,
+                format!("Message {packet_id} passed the broker's ack timeout: the broker now treats it as undelivered"),
+                format!("消息 {packet_id} 已超过服务端的确认超时:服务端将其视为未投递")),
+            Event::State { .. } | Event::Unsubscribed { .. } | Event::Delivered { .. } | Event::PingRoundTrip { .. } => {}
+        }
+    }
+
+    /// Records a problem the page itself found (a refused command, a socket that won't open).
+    pub fn fail(&mut self, at: Millis, en: String, zh: String) {
+        let n = Notice { at, en, zh, error: true };
+        self.timeline.push(n.clone());
+        self.error = Some(n);
+    }
+
+    fn note(&mut self, at: Millis, error: bool, en: String, zh: String) {
+        self.timeline.push(Notice { at, en, zh, error });
+    }
+}
+
+fn close_text(reason: &CloseReason) -> (String, String, bool) {
+    match reason {
+        CloseReason::UserDisconnect => ("Disconnected (DISCONNECT sent; the broker discards the will).".into(), "已断开(已发送 DISCONNECT;服务端丢弃遗嘱)。".into(), false),
+        CloseReason::UserDrop => ("Dropped: socket closed without DISCONNECT. The broker notices at once and publishes the will.".into(), "已掐断:未发送 DISCONNECT 直接关闭连接。服务端立即察觉并发布遗嘱。".into(), false),
+        CloseReason::SocketClosed => ("The connection was closed by the broker or the network.".into(), "连接被服务端或网络关闭。".into(), true),
+        CloseReason::SocketFailed => ("Could not open the WebSocket: is the broker running, and is the URL right (ws://host:port/path)?".into(), "无法打开 WebSocket:服务端是否在运行,URL(ws://主机:端口/路径)是否正确?".into(), true),
+        CloseReason::ConnackTimeout => ("No CONNACK arrived in time: the endpoint may not be an MQTT broker.".into(), "未及时收到 CONNACK:该地址可能不是 MQTT 服务端。".into(), true),
+        CloseReason::PingTimeout => ("No PINGRESP in time: the connection is considered lost.".into(), "未及时收到 PINGRESP:认为连接已断开。".into(), true),
+        CloseReason::Refused(r) => (r.message_en(), r.message_zh(), true),
+        CloseReason::Protocol(e) => (format!("Protocol error, connection closed: {}", e.message_en()), format!("协议错误,连接已关闭:{}", e.message_zh()), true),
+        CloseReason::UnexpectedPacket(p) => (format!("Protocol error: the broker sent {p}, which a client never receives here."), format!("协议错误:服务端发送了客户端此时不应收到的 {p}。"), true),
+    }
+}
