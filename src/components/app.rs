@@ -59,7 +59,11 @@ pub fn app() -> Html {
             }
             let id = *next_id.borrow();
             *next_id.borrow_mut() += 1;
-            list.push(Device::new(id, DeviceForm::new(id as usize, &default_broker_url()), redraw.clone()));
+            list.push(Device::new(
+                id,
+                DeviceForm::new(id as usize, &default_broker_url()),
+                redraw.clone(),
+            ));
             drop(list);
             redraw.emit(());
         })
@@ -95,7 +99,9 @@ pub fn app() -> Html {
         Callback::from(move |id: u32| {
             let removed = {
                 let mut list = devices.borrow_mut();
-                list.iter().position(|d| d.read(|s| s.id) == id).map(|i| list.remove(i))
+                list.iter()
+                    .position(|d| d.read(|s| s.id) == id)
+                    .map(|i| list.remove(i))
             };
             if let Some(device) = removed {
                 device.drop_connection();

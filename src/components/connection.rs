@@ -43,15 +43,29 @@ pub fn connection_view(p: &SectionProps) -> Html {
     let mode = form.auth.mode;
     let aliyun = mode.is_aliyun();
     let online = matches!(state, ConnState::Connected);
-    let busy = matches!(state, ConnState::Connected | ConnState::Connecting | ConnState::Reconnecting { .. });
+    let busy = matches!(
+        state,
+        ConnState::Connected | ConnState::Connecting | ConnState::Reconnecting { .. }
+    );
     let state_text = match state {
         ConnState::Disconnected => l.t("disconnected", "已断开").to_string(),
         ConnState::Connecting => l.t("connecting…", "连接中…").to_string(),
         ConnState::Connected => l.t("connected", "已连接").to_string(),
-        ConnState::Reconnecting { at } => format!("{} {:.1} s", l.t("reconnecting in", "重连倒计时"), at.saturating_sub(now()) as f64 / 1000.0),
-        ConnState::Silent => l.t("silent: network gone, socket still open", "静默:网络已断,连接仍开着").to_string(),
+        ConnState::Reconnecting { at } => format!(
+            "{} {:.1} s",
+            l.t("reconnecting in", "重连倒计时"),
+            at.saturating_sub(now()) as f64 / 1000.0
+        ),
+        ConnState::Silent => l
+            .t(
+                "silent: network gone, socket still open",
+                "静默:网络已断,连接仍开着",
+            )
+            .to_string(),
     };
-    let sp_value = session_present.map(|b| if b { "1" } else { "0" }).unwrap_or("");
+    let sp_value = session_present
+        .map(|b| if b { "1" } else { "0" })
+        .unwrap_or("");
     let sp_text = match session_present {
         None => l.t("Session Present: –", "Session Present:–").to_string(),
         Some(true) => l.t("Session Present = 1: the broker kept this ClientId's session", "Session Present = 1:服务端保留了该 ClientId 的会话").to_string(),

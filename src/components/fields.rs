@@ -24,7 +24,9 @@ pub struct TextProps {
 
 #[function_component(TextField)]
 pub fn text_field(p: &TextProps) -> Html {
-    let on_input = p.on_change.reform(|e: InputEvent| e.target_unchecked_into::<HtmlInputElement>().value());
+    let on_input = p
+        .on_change
+        .reform(|e: InputEvent| e.target_unchecked_into::<HtmlInputElement>().value());
     let on_keydown = p.on_enter.clone().map(|cb| {
         Callback::from(move |e: KeyboardEvent| {
             if e.key() == "Enter" {
@@ -56,7 +58,9 @@ pub struct CheckProps {
 
 #[function_component(CheckField)]
 pub fn check_field(p: &CheckProps) -> Html {
-    let on_change = p.on_change.reform(|e: Event| e.target_unchecked_into::<HtmlInputElement>().checked());
+    let on_change = p
+        .on_change
+        .reform(|e: Event| e.target_unchecked_into::<HtmlInputElement>().checked());
     html! {
         <label class="check" title={p.title.clone()}>
             <input data-testid={p.testid.clone()} type="checkbox" checked={p.checked} onchange={on_change} />
@@ -77,7 +81,9 @@ pub struct SelectProps {
 
 #[function_component(SelectField)]
 pub fn select_field(p: &SelectProps) -> Html {
-    let on_change = p.on_change.reform(|e: Event| e.target_unchecked_into::<HtmlSelectElement>().value());
+    let on_change = p
+        .on_change
+        .reform(|e: Event| e.target_unchecked_into::<HtmlSelectElement>().value());
     html! {
         <label class="field">
             <span>{ p.label.clone() }</span>
@@ -92,5 +98,12 @@ pub fn select_field(p: &SelectProps) -> Html {
 
 /// The QoS choices 0, 1, 2 for a select.
 pub fn qos_options() -> Vec<(AttrValue, AttrValue)> {
-    (0..=2).map(|q: u8| (AttrValue::from(q.to_string()), AttrValue::from(format!("QoS {q}")))).collect()
+    (0..=2)
+        .map(|q: u8| {
+            (
+                AttrValue::from(q.to_string()),
+                AttrValue::from(format!("QoS {q}")),
+            )
+        })
+        .collect()
 }

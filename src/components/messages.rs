@@ -11,18 +11,62 @@ const RENDERED_ROWS: usize = 300;
 
 fn clock(ms: u64) -> String {
     let s = ms / 1000;
-    format!("{:02}:{:02}:{:02}.{:03}", (s / 3600) % 24, (s / 60) % 60, s % 60, ms % 1000)
+    format!(
+        "{:02}:{:02}:{:02}.{:03}",
+        (s / 3600) % 24,
+        (s / 60) % 60,
+        s % 60,
+        ms % 1000
+    )
 }
 
 fn evidence_text(l: Lang, e: &Evidence) -> String {
     match e {
-        Evidence::ProbeSeenBefore { series, seq } => format!("{} {series}#{seq}", l.t("already received probe", "已收到过的探测")),
-        Evidence::Qos2IdAwaitingRelease { packet_id } => format!("{} {packet_id}", l.t("QoS 2 resend before PUBREL, id", "PUBREL 之前的 QoS 2 重发,id")),
-        Evidence::PushedIntoDeadConnection { first_at, delay_ms } => format!("{} {} · {} {:.1} s", l.t("first pushed into the dead connection at", "首次推入已死连接于"), clock(*first_at), l.t("delayed", "延迟"), *delay_ms as f64 / 1000.0),
+        Evidence::ProbeSeenBefore { series, seq } => format!(
+            "{} {series}#{seq}",
+            l.t("already received probe", "已收到过的探测")
+        ),
+        Evidence::Qos2IdAwaitingRelease { packet_id } => format!(
+            "{} {packet_id}",
+            l.t(
+                "QoS 2 resend before PUBREL, id",
+                "PUBREL 之前的 QoS 2 重发,id"
+            )
+        ),
+        Evidence::PushedIntoDeadConnection { first_at, delay_ms } => format!(
+            "{} {} · {} {:.1} s",
+            l.t(
+                "first pushed into the dead connection at",
+                "首次推入已死连接于"
+            ),
+            clock(*first_at),
+            l.t("delayed", "延迟"),
+            *delay_ms as f64 / 1000.0
+        ),
         Evidence::DupFlag => l.t("DUP=1", "DUP=1").into(),
-        Evidence::RetainFlag => l.t("RETAIN=1: stored message sent on subscribe", "RETAIN=1:订阅时下发的保留消息").into(),
-        Evidence::SentBeforeConnect { sent_at, connack_at } => format!("{} {:.1} s {}", l.t("sent", "发送于"), (connack_at - sent_at) as f64 / 1000.0, l.t("before this connection's CONNACK", "本次连接 CONNACK 之前")),
-        Evidence::ReplayBurst { after_connack_ms } => format!("{} {after_connack_ms} ms {}", l.t("in the replay burst", "处于重放突发中,"), l.t("after CONNACK with Session Present = 1", "在 Session Present = 1 的 CONNACK 之后")),
+        Evidence::RetainFlag => l
+            .t(
+                "RETAIN=1: stored message sent on subscribe",
+                "RETAIN=1:订阅时下发的保留消息",
+            )
+            .into(),
+        Evidence::SentBeforeConnect {
+            sent_at,
+            connack_at,
+        } => format!(
+            "{} {:.1} s {}",
+            l.t("sent", "发送于"),
+            (connack_at - sent_at) as f64 / 1000.0,
+            l.t("before this connection's CONNACK", "本次连接 CONNACK 之前")
+        ),
+        Evidence::ReplayBurst { after_connack_ms } => format!(
+            "{} {after_connack_ms} ms {}",
+            l.t("in the replay burst", "处于重放突发中,"),
+            l.t(
+                "after CONNACK with Session Present = 1",
+                "在 Session Present = 1 的 CONNACK 之后"
+            )
+        ),
         Evidence::NoReplaySign => String::new(),
     }
 }

@@ -8,14 +8,30 @@ use yew::prelude::*;
 pub fn publish_view(p: &SectionProps) -> Html {
     let l = p.lang;
     let d = p.device.clone();
-    let (form, probe) = d.read(|s| (s.form.clone(), s.probe.as_ref().map(|r| (r.series.clone(), r.sent, r.total))));
+    let (form, probe) = d.read(|s| {
+        (
+            s.form.clone(),
+            s.probe
+                .as_ref()
+                .map(|r| (r.series.clone(), r.sent, r.total)),
+        )
+    });
     let edit = |f: fn(&mut crate::view::DeviceForm, String)| {
         let d = d.clone();
         Callback::from(move |v: String| d.edit(|form| f(form, v)))
     };
-    let publish = { let d = d.clone(); Callback::from(move |_| d.publish()) };
-    let start = { let d = d.clone(); Callback::from(move |_| d.start_probe()) };
-    let on_retain = { let d = d.clone(); Callback::from(move |v: bool| d.edit(|f| f.pub_retain = v)) };
+    let publish = {
+        let d = d.clone();
+        Callback::from(move |_| d.publish())
+    };
+    let start = {
+        let d = d.clone();
+        Callback::from(move |_| d.start_probe())
+    };
+    let on_retain = {
+        let d = d.clone();
+        Callback::from(move |v: bool| d.edit(|f| f.pub_retain = v))
+    };
     html! {
         <div class="card">
             <h3>{ l.t("Publish", "发布") }</h3>

@@ -9,11 +9,25 @@ pub fn subscriptions_view(p: &SectionProps) -> Html {
     let l = p.lang;
     let d = p.device.clone();
     let (topic, qos, rows, limit) = d.read(|s| {
-        (s.form.sub_topic.clone(), s.form.sub_qos, s.session.subscription_rows(), s.session.config().profile.max_subscriptions)
+        (
+            s.form.sub_topic.clone(),
+            s.form.sub_qos,
+            s.session.subscription_rows(),
+            s.session.config().profile.max_subscriptions,
+        )
     });
-    let on_topic = { let d = d.clone(); Callback::from(move |v: String| d.edit(|f| f.sub_topic = v)) };
-    let on_qos = { let d = d.clone(); Callback::from(move |v: String| d.edit(|f| f.sub_qos = v.parse().unwrap_or(1))) };
-    let subscribe = { let d = d.clone(); Callback::from(move |_| d.subscribe()) };
+    let on_topic = {
+        let d = d.clone();
+        Callback::from(move |v: String| d.edit(|f| f.sub_topic = v))
+    };
+    let on_qos = {
+        let d = d.clone();
+        Callback::from(move |v: String| d.edit(|f| f.sub_qos = v.parse().unwrap_or(1)))
+    };
+    let subscribe = {
+        let d = d.clone();
+        Callback::from(move |_| d.subscribe())
+    };
     html! {
         <div class="card">
             <h3>{ l.t("Subscriptions", "订阅") }

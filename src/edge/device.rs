@@ -144,9 +144,15 @@ impl Device {
     pub fn publish(&self) {
         self.command(|s, at| {
             let f = &s.form;
-            let (topic, payload, qos, retain) =
-                (f.pub_topic.clone(), f.pub_payload.clone().into_bytes(), f.pub_qos, f.pub_retain);
-            s.session.publish(&topic, payload, qos, retain, at).map(|_| ())
+            let (topic, payload, qos, retain) = (
+                f.pub_topic.clone(),
+                f.pub_payload.clone().into_bytes(),
+                f.pub_qos,
+                f.pub_retain,
+            );
+            s.session
+                .publish(&topic, payload, qos, retain, at)
+                .map(|_| ())
         });
     }
 
@@ -167,16 +173,40 @@ impl Device {
         {
             let mut s = self.0.borrow_mut();
             let at = now();
-            let count = s.form.probe_count.trim().parse::<u32>().ok().filter(|c| (1..=100_000).contains(c));
-            let interval = s.form.probe_interval_ms.trim().parse::<u32>().ok().filter(|i| *i <= 60_000);
+            let count = s
+                .form
+                .probe_count
+                .trim()
+                .parse::<u32>()
+                .ok()
+                .filter(|c| (1..=100_000).contains(c));
+            let interval = s
+                .form
+                .probe_interval_ms
+                .trim()
+                .parse::<u32>()
+                .ok()
+                .filter(|i| *i <= 60_000);
             let (Some(total), Some(interval_ms)) = (count, interval) else {
-                s.log.fail(at, "Probe count must be 1 to 100000 and the interval 0 to 60000 ms.".into(), "探测数量须为 1 到 100000,间隔须为 0 到 60000 毫秒。".into());
+                s.log.fail(
+                    at,
+                    "Probe count must be 1 to 100000 and the interval 0 to 60000 ms.".into(),
+                    "探测数量须为 1 到 100000,间隔须为 0 到 60000 毫秒。".into(),
+                );
                 drop(s);
                 self.redraw();
                 return;
             };
             let (topic, qos) = (s.form.pub_topic.clone(), s.form.pub_qos);
-            s.probe = Some(ProbeRun { series: series_id(random_seed()), sent: 0, total, interval_ms, topic, qos, _timer: None });
+            s.probe = Some(ProbeRun {
+                series: series_id(random_seed()),
+                sent: 0,
+                total,
+                interval_ms,
+                topic,
+                qos,
+                _timer: None,
+            });
         }
         self.probe_tick();
     }
@@ -190,11 +220,24 @@ impl Device {
                 return;
             }
             run.sent += 1;
-            let probe = Probe { series: run.series.clone(), seq: run.sent, sent_at: at };
-            let (topic, qos, done, interval) = (run.topic.clone(), run.qos, run.sent >= run.total, run.interval_ms);
+            let probe = Probe {
+                series: run.series.clone(),
+                seq: run.sent,
+                sent_at: at,
+            };
+            let (topic, qos, done, interval) = (
+                run.topic.clone(),
+                run.qos,
+                run.sent >= run.total,
+                run.interval_ms,
+            );
             let result = s.session.publish(&topic, probe.encode(""), qos, false, at);
             if let Err(e) = result {
-                s.log.fail(at, format!("Probe series stopped: {}", e.message_en()), format!("探测序列已停止:{}", e.message_zh()));
+                s.log.fail(
+                    at,
+                    format!("Probe series stopped: {}", e.message_en()),
+                    format!("探测序列已停止:{}", e.message_zh()),
+                );
                 if let Some(run) = s.probe.as_mut() {
                     run.total = run.sent - 1;
                     run.sent -= 1;
@@ -243,13 +286,19 @@ impl Device {
                     match action {
                         Action::Open { socket, url } => {
                             let weak = Rc::downgrade(&self.0);
-                            match BrowserSocket::open(&url, move |input| Device::socket_input(&weak, socket, input)) {
+                            match BrowserSocket::open(&url, move |input| {
+                                Device::socket_input(&weak, socket, input)
+                            }) {
                                 Ok(ws) => {
                                     s.sockets.insert(socket, ws);
                                 }
                                 Err(e) => {
                                     let at = now();
-                                    s.log.fail(at, format!("The browser refused to open {url}: {e}"), format!("浏览器拒绝打开 {url}:{e}"));
+                                    s.log.fail(
+                                        at,
+                                        format!("The browser refused to open {url}: {e}"),
+                                        format!("浏览器拒绝打开 {url}:{e}"),
+                                    );
                                     failed.push(socket);
                                 }
                             }
@@ -257,7 +306,11 @@ impl Device {
                         Action::Send { socket, bytes } => {
                             if let Some(ws) = s.sockets.get(&socket) {
                                 if let Err(e) = ws.send(&bytes) {
-                                    s.log.fail(now(), format!("Send failed: {e}"), format!("发送失败:{e}"));
+                                    s.log.fail(
+                                        now(),
+                                        format!("Send failed: {e}"),
+                                        format!("发送失败:{e}"),
+                                    );
                                 }
                             }
                         }

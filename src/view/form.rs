@@ -95,7 +95,9 @@ impl FormError {
     pub fn message_zh(&self) -> String {
         match self {
             FormError::Keepalive(v) => format!("Keepalive“{v}”不是 0 到 65535 之间的秒数。"),
-            FormError::Url(v) => format!("服务端 URL“{v}”必须以 ws:// 或 wss:// 开头,例如 ws://127.0.0.1:9001/mqtt。"),
+            FormError::Url(v) => format!(
+                "服务端 URL“{v}”必须以 ws:// 或 wss:// 开头,例如 ws://127.0.0.1:9001/mqtt。"
+            ),
             FormError::Auth(e) => e.message_zh(),
         }
     }

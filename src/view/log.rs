@@ -153,7 +153,12 @@ impl DeviceLog {
 
     /// Records a problem the page itself found (a refused command, a socket that won't open).
     pub fn fail(&mut self, at: Millis, en: String, zh: String) {
-        let n = Notice { at, en, zh, error: true };
+        let n = Notice {
+            at,
+            en,
+            zh,
+            error: true,
+        };
         self.timeline.push(n.clone());
         self.error = Some(n);
     }

@@ -1,0 +1,41 @@
+// Runs every end-to-end scenario against a fresh mosquitto and the release page.
+//   node tests/e2e/run.mjs [name-filter]
+import path from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { launchBrowser, serveDist, startBroker, root } from './harness.mjs';
+import { openPage } from './page.mjs';
+import { scenarios as skeleton } from './skeleton.mjs';
+import { scenarios as session } from './session.mjs';
+
+const all = [...skeleton, ...session];
+const filter = process.argv[2];
+const chosen = all.filter((s) => !filter || s.name.includes(filter));
+const shots = path.join(root, 'docs/screenshots');
+mkdirSync(shots, { recursive: true });
+
+const site = await serveDist();
+const browser = await launchBrowser();
+let failed = 0;
+const started = Date.now();
+for (const scenario of chosen) {
+  const broker = await startBroker(scenario.brokerConf?.());
+  const page = await openPage(browser, site.url, broker);
+  const t0 = Date.now();
+  try {
+    await scenario.run({ page, broker, screenshot: (name) => page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true }) });
+    const panics = page.ackscopeErrors.filter((e) => e.includes('panicked'));
+    if (panics.length) throw new Error(`the page panicked: ${panics.join('\n')}`);
+    console.log(`ok   ${scenario.name} (${Date.now() - t0} ms)`);
+  } catch (e) {
+    failed += 1;
+    console.log(`FAIL ${scenario.name} (${Date.now() - t0} ms)\n     ${String(e.stack ?? e).split('\n').join('\n     ')}`);
+    await page.screenshot({ path: path.join(root, `tests/e2e/artifacts/${scenario.name}.png`), fullPage: true }).catch(() => {});
+  } finally {
+    await page.close();
+    broker.stop();
+  }
+}
+await browser.close();
+await site.close();
+console.log(`e2e: ${chosen.length - failed} passed, ${failed} failed of ${chosen.length} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+process.exit(failed ? 1 : 0);

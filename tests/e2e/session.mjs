@@ -1,0 +1,2 @@
+// The seed's scenarios, driven only through the page.
+export const scenarios = [];
