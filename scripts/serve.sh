@@ -3,7 +3,7 @@
 # fault peer (9002) and `trunk serve` on http://127.0.0.1:8080/. Ctrl-C stops them all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+export PATH="$PWD/node_modules/.bin:${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 mkdir -p .run
 lock=.run/serve.pid
 if [ -f "$lock" ] && kill -0 "$(cat "$lock")" 2>/dev/null; then

@@ -2,7 +2,7 @@
 # Every test of ackscope, in order; ends with one summary line. Run via `make test`.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+export PATH="$PWD/node_modules/.bin:${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 
 run_dir=$(mktemp -d /tmp/ackscope-test-XXXXXX)
 peer_pid=""
