@@ -6,6 +6,7 @@
 //! because this crate does not depend on them.
 
 pub mod auth;
+pub mod diagnostics;
 pub mod framing;
 pub mod probe;
 pub mod profile;
