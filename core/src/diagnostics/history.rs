@@ -83,10 +83,8 @@ impl DeviceHistory {
                 filter,
                 granted: Some(_),
                 ..
-            } => {
-                if !self.first_subscribed.iter().any(|(f, _)| f == filter) {
-                    self.first_subscribed.push((filter.clone(), *at));
-                }
+            } if !self.first_subscribed.iter().any(|(f, _)| f == filter) => {
+                self.first_subscribed.push((filter.clone(), *at));
             }
             Event::Packet(p)
                 if p.direction == Direction::Out && p.summary.kind == PacketKind::Publish =>
