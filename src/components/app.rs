@@ -1,6 +1,7 @@
 //! The page: header, language, and the device panels side by side.
 
 use super::device_panel::DevicePanel;
+use super::diagnostics::DiagnosticsView;
 use crate::edge::device::Device;
 use crate::i18n::Lang;
 use crate::view::DeviceForm;
@@ -137,6 +138,7 @@ pub fn app() -> Html {
                     { l.t("+ Add device", "+ 添加设备") }
                 </button>
             </header>
+            <DiagnosticsView devices={list.clone()} lang={l} version={version.0} />
             <main class="devices">
                 { for list.into_iter().enumerate().map(|(index, device)| {
                     let key = device.read(|s| s.id);

@@ -3,6 +3,7 @@
 pub mod app;
 pub mod connection;
 pub mod device_panel;
+pub mod diagnostics;
 pub mod fields;
 pub mod inflight;
 pub mod messages;

@@ -7,6 +7,7 @@
 use super::clock::now;
 use super::socket::{BrowserSocket, SocketInput};
 use crate::view::{DeviceForm, DeviceLog};
+use ackscope_core::diagnostics::DeviceHistory;
 use ackscope_core::probe::{series_id, Probe};
 use ackscope_core::session::{Action, CommandError, Session, SessionConfig, SocketId};
 use ackscope_core::time::Millis;
@@ -33,6 +34,8 @@ pub struct DeviceState {
     pub form: DeviceForm,
     pub session: Session,
     pub log: DeviceLog,
+    /// What the diagnostics remember of this device.
+    pub history: DeviceHistory,
     pub probe: Option<ProbeRun>,
     sockets: HashMap<SocketId, BrowserSocket>,
     timer: Option<(Millis, Timeout)>,
@@ -60,6 +63,7 @@ impl Device {
             form,
             session: Session::new(SessionConfig::default()),
             log: DeviceLog::default(),
+            history: DeviceHistory::default(),
             probe: None,
             sockets: HashMap::new(),
             timer: None,
@@ -322,6 +326,7 @@ impl Device {
                     }
                 }
                 while let Some(event) = s.session.poll_event() {
+                    s.history.observe(&event);
                     s.log.apply(event);
                 }
                 if failed.is_empty() {

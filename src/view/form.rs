@@ -1,8 +1,10 @@
 //! A device's profile as typed into its panel, and the session settings it becomes.
 
 use ackscope_core::auth::{credentials, AuthError, AuthInput, AuthMode};
+use ackscope_core::diagnostics::{DeviceSettings, SubscriptionFact};
 use ackscope_core::profile::{BrokerKind, BrokerProfile};
 use ackscope_core::session::SessionConfig;
+use ackscope_core::session::SubscriptionRow;
 
 /// The fields of a device panel. Secrets live here only while the page is open.
 #[derive(Clone, Debug, PartialEq)]
@@ -45,6 +47,25 @@ impl DeviceForm {
             pub_retain: false,
             probe_count: "5".into(),
             probe_interval_ms: "200".into(),
+        }
+    }
+
+    /// What the diagnostics need to know of this device's configuration.
+    pub fn diagnostic_settings(&self, subscriptions: &[SubscriptionRow]) -> DeviceSettings {
+        DeviceSettings {
+            clean_session: self.clean_session,
+            auth: self.auth.clone(),
+            profile: BrokerProfile::for_kind(self.broker),
+            subscriptions: subscriptions
+                .iter()
+                .map(|s| SubscriptionFact {
+                    filter: s.filter.clone(),
+                    requested: s.requested,
+                    granted: s.granted,
+                })
+                .collect(),
+            sub_qos_choice: self.sub_qos,
+            pub_qos_choice: self.pub_qos,
         }
     }
 

@@ -193,9 +193,15 @@ fn ack_timeout_pending(now: Millis, d: &DeviceFacts<'_>, out: &mut Vec<Finding>)
         return;
     };
     let ack_timeout = d.settings.profile.ack_timeout_ms;
-    let Some((ended_at, kind)) = d.history.ends.iter().rev().find(|(at, k)| {
-        *at <= last.at && matches!(k, EndKind::Drop | EndKind::Silent | EndKind::Lost)
-    }) else {
+    // A closed socket (Drop) is noticed by the broker at once; only a connection that went
+    // silent or was lost to the network leaves messages waiting out the ack timeout.
+    let Some((ended_at, kind)) = d
+        .history
+        .ends
+        .iter()
+        .rev()
+        .find(|(at, k)| *at <= last.at && matches!(k, EndKind::Silent | EndKind::Lost))
+    else {
         return;
     };
     let becomes_offline_at = ended_at + ack_timeout;
@@ -204,7 +210,6 @@ fn ack_timeout_pending(now: Millis, d: &DeviceFacts<'_>, out: &mut Vec<Finding>)
     }
     let how = match kind {
         EndKind::Silent => ("went silent", "静默"),
-        EndKind::Drop => ("was dropped", "被掐断"),
         _ => ("lost its connection", "连接丢失"),
     };
     let mut f = finding("ack-timeout-pending", Severity::Warning, d.device, Some(last.at),

@@ -280,7 +280,10 @@ fn published_before_subscribe_fires_when_the_sender_came_first() {
 fn ack_timeout_pending_counts_down_and_clears() {
     let mut rx = dev("rx", false);
     rx.connected(1_000, false)
-        .closed(5_000, CloseReason::UserDrop)
+        .feed(Event::State {
+            at: 5_000,
+            state: ConnState::Silent,
+        })
         .connected(7_000, true);
     let facts = [DeviceFacts {
         device: 0,
@@ -293,6 +296,16 @@ fn ack_timeout_pending_counts_down_and_clears() {
         .expect("fires");
     assert_eq!(f.remaining_ms, Some(7_000));
     assert!(!rules_at(15_000, &[&rx]).contains(&"ack-timeout-pending"));
+}
+
+#[test]
+fn ack_timeout_pending_has_no_clock_after_a_drop() {
+    // The broker notices a closed socket at once.
+    let mut rx = dev("rx", false);
+    rx.connected(1_000, false)
+        .closed(5_000, CloseReason::UserDrop)
+        .connected(7_000, true);
+    assert!(!rules_at(8_000, &[&rx]).contains(&"ack-timeout-pending"));
 }
 
 #[test]

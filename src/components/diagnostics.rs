@@ -1,0 +1,71 @@
+//! Findings across every device: what went wrong, the evidence, and the fix.
+
+use crate::edge::clock::now;
+use crate::edge::device::Device;
+use crate::i18n::Lang;
+use ackscope_core::diagnostics::{diagnose, DeviceFacts, DeviceHistory, DeviceSettings, Finding};
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct DiagnosticsProps {
+    pub devices: Vec<Device>,
+    pub lang: Lang,
+    pub version: u64,
+}
+
+/// Runs the rules over every device on the page.
+fn findings(devices: &[Device]) -> Vec<Finding> {
+    let inputs: Vec<(u32, DeviceSettings, DeviceHistory)> = devices
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            d.read(|s| {
+                (
+                    i as u32,
+                    s.form.diagnostic_settings(&s.session.subscription_rows()),
+                    s.history.clone(),
+                )
+            })
+        })
+        .collect();
+    let facts: Vec<DeviceFacts<'_>> = inputs
+        .iter()
+        .map(|(device, settings, history)| DeviceFacts {
+            device: *device,
+            settings,
+            history,
+        })
+        .collect();
+    diagnose(now(), &facts)
+}
+
+#[function_component(DiagnosticsView)]
+pub fn diagnostics_view(p: &DiagnosticsProps) -> Html {
+    let l = p.lang;
+    let list = findings(&p.devices);
+    html! {
+        <section class="card diagnostics" aria-label={l.t("Diagnostics", "诊断")}>
+            <h3>{ l.t("Diagnostics", "诊断") }<small>{ format!(" {}", list.len()) }</small></h3>
+            if list.is_empty() {
+                <p class="muted">{ l.t("No findings: nothing on this page explains missing offline messages right now.", "暂无发现:当前页面没有导致离线消息缺失的迹象。") }</p>
+            }
+            <ul class="findings">
+                { for list.into_iter().map(|f| html! {
+                    <li data-testid="diag-finding" data-rule={f.rule} data-severity={f.severity.as_str()}
+                        data-device={f.device.to_string()} data-remaining-ms={f.remaining_ms.map(|r| r.to_string())}
+                        class={classes!("finding", f.severity.as_str())}>
+                        <div class="finding-head">
+                            <span class={classes!("sev", f.severity.as_str())}>{ f.severity.as_str() }</span>
+                            <code>{ f.rule }</code>
+                            <span class="muted">{ format!("{} {}", l.t("device", "设备"), f.device + 1) }</span>
+                            <span>{ l.pick(f.evidence.en, f.evidence.zh) }</span>
+                            if let Some(r) = f.remaining_ms { <b class="mono">{ format!("{:.1} s", r as f64 / 1000.0) }</b> }
+                        </div>
+                        <div class="finding-body">{ l.pick(f.explanation.en, f.explanation.zh) }</div>
+                        <div class="finding-fix">{ l.t("Fix: ", "修复:") }{ l.pick(f.fix.en, f.fix.zh) }</div>
+                    </li>
+                }) }
+            </ul>
+        </section>
+    }
+}
