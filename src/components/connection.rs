@@ -69,7 +69,7 @@ pub fn connection_view(p: &SectionProps) -> Html {
     let sp_text = match session_present {
         None => l.t("Session Present: –", "Session Present:–").to_string(),
         Some(true) => l.t("Session Present = 1: the broker kept this ClientId's session", "Session Present = 1:服务端保留了该 ClientId 的会话").to_string(),
-        Some(false) if !form.clean_session => l.t("Session Present = 0 with cleanSession off: the session and its offline messages are gone", "cleanSession 关闭但 Session Present = 0:会话及其离线消息已丢失").to_string(),
+        Some(false) if !form.clean_session => l.t("Session Present = 0: the broker had no session for this ClientId (a first connect, or the session was lost)", "Session Present = 0:服务端没有该 ClientId 的会话(首次连接,或会话已丢失)").to_string(),
         Some(false) => l.t("Session Present = 0: a new session", "Session Present = 0:新会话").to_string(),
     };
     let d1 = d.clone();

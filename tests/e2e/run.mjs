@@ -6,8 +6,9 @@ import { launchBrowser, serveDist, startBroker, root } from './harness.mjs';
 import { openPage } from './page.mjs';
 import { scenarios as skeleton } from './skeleton.mjs';
 import { scenarios as session } from './session.mjs';
+import { scenarios as diagnostics } from './diagnostics.mjs';
 
-const all = [...skeleton, ...session];
+const all = [...skeleton, ...session, ...diagnostics];
 const filter = process.argv[2];
 const chosen = all.filter((s) => !filter || s.name.includes(filter));
 const shots = path.join(root, 'docs/screenshots');
