@@ -18,8 +18,8 @@ case "$cmd" in
     sed -e "s#@TCP_PORT@#$tcp#g" -e "s#@WS_PORT@#$ws#g" -e "s#@DIR@#$dir#g" \
       "$root/broker/mosquitto.conf.in" > "$dir/mosquitto.conf"
     if [ -n "$extra" ]; then
-      # Global options (auth) must come before the listeners.
-      { cat "$extra"; cat "$dir/mosquitto.conf"; } > "$dir/mosquitto.conf.tmp"
+      # Global options (auth) replace the template's allow_anonymous and come before the listeners.
+      { cat "$extra"; sed '/^allow_anonymous/d' "$dir/mosquitto.conf"; } > "$dir/mosquitto.conf.tmp"
       mv "$dir/mosquitto.conf.tmp" "$dir/mosquitto.conf"
     fi
     # Run as root, mosquitto drops to the mosquitto user, which must own its files.

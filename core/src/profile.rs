@@ -63,8 +63,122 @@ impl BrokerProfile {
     }
 }
 
+/// A broker limit that a message or subscription breaks.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LimitProblem {
+    PayloadTooLarge { bytes: usize, limit: usize },
+    TopicTooLong { chars: usize, limit: usize },
+    Qos2Persistent,
+    TooManySubscriptions { count: usize, limit: usize },
+}
+
+impl LimitProblem {
+    /// The form field it belongs to (a `data-testid`).
+    pub fn field(&self) -> &'static str {
+        match self {
+            LimitProblem::PayloadTooLarge { .. } => "pub-payload",
+            LimitProblem::TopicTooLong { .. } => "pub-topic",
+            LimitProblem::Qos2Persistent => "pub-qos",
+            LimitProblem::TooManySubscriptions { .. } => "sub-topic",
+        }
+    }
+
+    pub fn message_en(&self) -> String {
+        match self {
+            LimitProblem::PayloadTooLarge { bytes, limit } => {
+                format!("{bytes} bytes: this broker discards payloads over {limit} bytes.")
+            }
+            LimitProblem::TopicTooLong { chars, limit } => {
+                format!("{chars} characters: this broker allows topics of {limit} at most.")
+            }
+            LimitProblem::Qos2Persistent => {
+                "This broker does not support QoS 2 with cleanSession off: use QoS 1.".into()
+            }
+            LimitProblem::TooManySubscriptions { count, limit } => {
+                format!("{count} subscriptions: this broker allows {limit}; more may be dropped silently.")
+            }
+        }
+    }
+
+    pub fn message_zh(&self) -> String {
+        match self {
+            LimitProblem::PayloadTooLarge { bytes, limit } => {
+                format!("{bytes} 字节:该服务端会丢弃超过 {limit} 字节的消息体。")
+            }
+            LimitProblem::TopicTooLong { chars, limit } => {
+                format!("{chars} 个字符:该服务端的主题最多 {limit} 个字符。")
+            }
+            LimitProblem::Qos2Persistent => {
+                "该服务端不支持 cleanSession 关闭时的 QoS 2:请使用 QoS 1。".into()
+            }
+            LimitProblem::TooManySubscriptions { count, limit } => {
+                format!("{count} 个订阅:该服务端上限为 {limit},超出部分可能被静默丢弃。")
+            }
+        }
+    }
+}
+
+impl BrokerProfile {
+    /// Limits a publish breaks on this broker.
+    pub fn check_publish(
+        &self,
+        topic: &str,
+        payload_bytes: usize,
+        qos: u8,
+        clean_session: bool,
+    ) -> Vec<LimitProblem> {
+        let mut out = Vec::new();
+        if let Some(limit) = self.max_payload_bytes.filter(|l| payload_bytes > *l) {
+            out.push(LimitProblem::PayloadTooLarge {
+                bytes: payload_bytes,
+                limit,
+            });
+        }
+        let chars = topic.chars().count();
+        if let Some(limit) = self.max_topic_chars.filter(|l| chars > *l) {
+            out.push(LimitProblem::TopicTooLong { chars, limit });
+        }
+        if qos == 2 && !clean_session && !self.supports_qos2_persistent {
+            out.push(LimitProblem::Qos2Persistent);
+        }
+        out
+    }
+
+    /// Whether `count` subscriptions break this broker's limit.
+    pub fn check_subscription_count(&self, count: usize) -> Option<LimitProblem> {
+        self.max_subscriptions
+            .filter(|l| count > *l)
+            .map(|limit| LimitProblem::TooManySubscriptions { count, limit })
+    }
+}
+
 impl Default for BrokerProfile {
     fn default() -> Self {
         Self::generic()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn alibaba_limits_are_checked_and_generic_has_none() {
+        let a = BrokerProfile::aliyun();
+        let topic = "t".repeat(65);
+        let problems = a.check_publish(&topic, 64 * 1024 + 1, 2, false);
+        assert_eq!(problems.len(), 3);
+        assert!(a.check_publish("ok", 64 * 1024, 1, false).is_empty());
+        assert!(BrokerProfile::generic()
+            .check_publish(&topic, 1 << 20, 2, false)
+            .is_empty());
+        assert_eq!(
+            a.check_subscription_count(31).map(|p| p.field()),
+            Some("sub-topic")
+        );
+        assert_eq!(a.check_subscription_count(30), None);
+        assert!(problems
+            .iter()
+            .all(|p| !p.message_en().is_empty() && !p.message_zh().is_empty()));
     }
 }

@@ -3,7 +3,8 @@
 use super::device_panel::SectionProps;
 use super::fields::{CheckField, SelectField, TextField};
 use crate::edge::clock::now;
-use ackscope_core::auth::AuthMode;
+use ackscope_core::auth::{auth_errors, check_aliyun_client_id, AuthMode};
+use ackscope_core::profile::BrokerKind;
 use ackscope_core::session::ConnState;
 use yew::prelude::*;
 
@@ -42,6 +43,22 @@ pub fn connection_view(p: &SectionProps) -> Html {
     };
     let mode = form.auth.mode;
     let aliyun = mode.is_aliyun();
+    // Each problem is shown at its field, in the page's language.
+    let errors = auth_errors(&form.auth);
+    let field_error = |field: &str| -> Option<AttrValue> {
+        errors
+            .iter()
+            .find(|e| e.field() == field)
+            .map(|e| AttrValue::from(l.pick(e.message_en(), e.message_zh())))
+    };
+    let client_id_error = if aliyun || form.broker == BrokerKind::Aliyun {
+        check_aliyun_client_id(&form.auth.client_id)
+            .first()
+            .map(|p| AttrValue::from(l.pick(p.message_en(), p.message_zh())))
+            .or_else(|| field_error("client-id"))
+    } else {
+        None
+    };
     let online = matches!(state, ConnState::Connected);
     let busy = matches!(
         state,
@@ -82,25 +99,34 @@ pub fn connection_view(p: &SectionProps) -> Html {
             <div class="row">
                 <TextField testid="broker-url" label={l.t("Broker URL", "服务端 URL")} value={form.broker_url.clone()} wide=true
                     placeholder="ws://127.0.0.1:9001/mqtt" on_change={edit(|f, v| f.broker_url = v)} on_enter={Some(d.clone().into_connect())} />
-                <TextField testid="client-id" label="ClientId" value={form.auth.client_id.clone()} wide=true
+                <TextField testid="client-id" label="ClientId" value={form.auth.client_id.clone()} wide=true error={client_id_error}
                     on_change={edit(|f, v| f.auth.client_id = v)} on_enter={Some(d.clone().into_connect())} />
             </div>
             <div class="row">
+                <SelectField testid="broker-profile" label={l.t("Broker profile", "服务端类型")}
+                    value={if form.broker == BrokerKind::Aliyun { "aliyun" } else { "generic" }}
+                    options={vec![(AttrValue::from("generic"), AttrValue::from(l.t("Generic MQTT 3.1.1", "通用 MQTT 3.1.1"))), (AttrValue::from("aliyun"), AttrValue::from(l.t("Alibaba MQ for IoT", "阿里云 MQTT 版")))]}
+                    on_change={edit(|f, v| f.broker = if v == "aliyun" { BrokerKind::Aliyun } else { BrokerKind::Generic })} />
                 <SelectField testid="auth-mode" label={l.t("Auth", "鉴权")} value={mode.as_str()} options={auth_mode_options()}
-                    on_change={edit(|f, v| f.auth.mode = v.parse().unwrap_or(AuthMode::None))} />
+                    on_change={edit(|f, v| {
+                        f.auth.mode = v.parse().unwrap_or(AuthMode::None);
+                        if f.auth.mode.is_aliyun() {
+                            f.broker = BrokerKind::Aliyun;
+                        }
+                    })} />
                 if mode == AuthMode::Password {
-                    <TextField testid="username" label={l.t("Username", "用户名")} value={form.auth.username.clone()} on_change={edit(|f, v| f.auth.username = v)} />
+                    <TextField testid="username" error={field_error("username")} label={l.t("Username", "用户名")} value={form.auth.username.clone()} on_change={edit(|f, v| f.auth.username = v)} />
                     <TextField testid="password" label={l.t("Password", "密码")} password=true value={form.auth.password.clone()} on_change={edit(|f, v| f.auth.password = v)} />
                 }
                 if aliyun {
-                    <TextField testid="access-key-id" label="AccessKeyId" value={form.auth.access_key_id.clone()} on_change={edit(|f, v| f.auth.access_key_id = v)} />
+                    <TextField testid="access-key-id" error={field_error("access-key-id")} label="AccessKeyId" value={form.auth.access_key_id.clone()} on_change={edit(|f, v| f.auth.access_key_id = v)} />
                     if mode != AuthMode::AliyunToken {
-                        <TextField testid="access-key-secret" label="AccessKeySecret" password=true value={form.auth.access_key_secret.clone()} on_change={edit(|f, v| f.auth.access_key_secret = v)} />
+                        <TextField testid="access-key-secret" error={field_error("access-key-secret")} label="AccessKeySecret" password=true value={form.auth.access_key_secret.clone()} on_change={edit(|f, v| f.auth.access_key_secret = v)} />
                     }
-                    <TextField testid="instance-id" label="InstanceId" value={form.auth.instance_id.clone()} on_change={edit(|f, v| f.auth.instance_id = v)} />
+                    <TextField testid="instance-id" error={field_error("instance-id")} label="InstanceId" value={form.auth.instance_id.clone()} on_change={edit(|f, v| f.auth.instance_id = v)} />
                 }
                 if mode == AuthMode::AliyunToken {
-                    <TextField testid="token-read" label={l.t("Read token (R)", "读令牌 (R)")} password=true value={form.auth.token_read.clone()} on_change={edit(|f, v| f.auth.token_read = v)} />
+                    <TextField testid="token-read" error={field_error("token-read")} label={l.t("Read token (R)", "读令牌 (R)")} password=true value={form.auth.token_read.clone()} on_change={edit(|f, v| f.auth.token_read = v)} />
                     <TextField testid="token-write" label={l.t("Write token (W)", "写令牌 (W)")} password=true value={form.auth.token_write.clone()} on_change={edit(|f, v| f.auth.token_write = v)} />
                 }
             </div>

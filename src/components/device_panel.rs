@@ -1,5 +1,6 @@
 //! One device: connection, subscriptions, publish, ack timers, messages, packet log.
 
+use super::aliyun::AliyunView;
 use super::connection::ConnectionView;
 use super::inflight::InflightView;
 use super::messages::MessagesView;
@@ -36,6 +37,7 @@ pub fn device_panel(p: &DevicePanelProps) -> Html {
                     title={ l.t("Remove this device (its connection is dropped)", "移除该设备(其连接被掐断)") }>{"✕"}</button>
             </header>
             <ConnectionView device={common.0.clone()} lang={l} version={common.2} />
+            <AliyunView device={common.0.clone()} lang={l} version={common.2} />
             <TimelineView device={common.0.clone()} lang={l} version={common.2} />
             <SubscriptionsView device={common.0.clone()} lang={l} version={common.2} />
             <PublishView device={common.0.clone()} lang={l} version={common.2} />

@@ -1,5 +1,6 @@
 //! Yew components: they render view state and send intents to a `Device`; no protocol rules.
 
+pub mod aliyun;
 pub mod app;
 pub mod connection;
 pub mod device_panel;

@@ -16,6 +16,19 @@ pub fn publish_view(p: &SectionProps) -> Html {
                 .map(|r| (r.series.clone(), r.sent, r.total)),
         )
     });
+    // The broker profile's limits, checked as the user types.
+    let limits = ackscope_core::profile::BrokerProfile::for_kind(form.broker).check_publish(
+        &form.pub_topic,
+        form.pub_payload.len(),
+        form.pub_qos,
+        form.clean_session,
+    );
+    let limit_error = |field: &str| {
+        limits
+            .iter()
+            .find(|p| p.field() == field)
+            .map(|p| AttrValue::from(l.pick(p.message_en(), p.message_zh())))
+    };
     let edit = |f: fn(&mut crate::view::DeviceForm, String)| {
         let d = d.clone();
         Callback::from(move |v: String| d.edit(|form| f(form, v)))
@@ -36,12 +49,13 @@ pub fn publish_view(p: &SectionProps) -> Html {
         <div class="card">
             <h3>{ l.t("Publish", "发布") }</h3>
             <div class="row">
-                <TextField testid="pub-topic" label={l.t("Topic", "主题")} value={form.pub_topic.clone()} wide=true on_change={edit(|f, v| f.pub_topic = v)} />
+                <TextField testid="pub-topic" label={l.t("Topic", "主题")} value={form.pub_topic.clone()} wide=true error={limit_error("pub-topic")} on_change={edit(|f, v| f.pub_topic = v)} />
                 <SelectField testid="pub-qos" label="QoS" value={form.pub_qos.to_string()} options={qos_options()} on_change={edit(|f, v| f.pub_qos = v.parse().unwrap_or(1))} />
                 <CheckField testid="pub-retain" label={l.t("Retain", "保留")} checked={form.pub_retain} on_change={on_retain} />
             </div>
+            if let Some(e) = limit_error("pub-qos") { <div class="error" role="alert">{ e }</div> }
             <div class="row">
-                <TextField testid="pub-payload" label={l.t("Payload (text)", "消息体(文本)")} value={form.pub_payload.clone()} wide=true
+                <TextField testid="pub-payload" label={l.t("Payload (text)", "消息体(文本)")} value={form.pub_payload.clone()} wide=true error={limit_error("pub-payload")}
                     on_change={edit(|f, v| f.pub_payload = v)} on_enter={Some(publish.clone())} />
                 <button data-testid="publish" onclick={publish.reform(|_: MouseEvent| ())}>{ l.t("Publish", "发布") }</button>
             </div>

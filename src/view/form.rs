@@ -23,6 +23,13 @@ pub struct DeviceForm {
     pub pub_retain: bool,
     pub probe_count: String,
     pub probe_interval_ms: String,
+    /// Alibaba helpers: ClientId builder and endpoint helper inputs.
+    pub group_id: String,
+    pub device_id: String,
+    pub endpoint_host: String,
+    pub endpoint_tls: bool,
+    /// Show the secret in the calculator (masked by default).
+    pub reveal_secret: bool,
 }
 
 impl DeviceForm {
@@ -47,6 +54,11 @@ impl DeviceForm {
             pub_retain: false,
             probe_count: "5".into(),
             probe_interval_ms: "200".into(),
+            group_id: "GID_test".into(),
+            device_id: format!("device{}", index + 1),
+            endpoint_host: String::new(),
+            endpoint_tls: true,
+            reveal_secret: false,
         }
     }
 

@@ -7,8 +7,9 @@ import { openPage } from './page.mjs';
 import { scenarios as skeleton } from './skeleton.mjs';
 import { scenarios as session } from './session.mjs';
 import { scenarios as diagnostics } from './diagnostics.mjs';
+import { scenarios as auth } from './auth.mjs';
 
-const all = [...skeleton, ...session, ...diagnostics];
+const all = [...skeleton, ...session, ...diagnostics, ...auth];
 const filter = process.argv[2];
 const chosen = all.filter((s) => !filter || s.name.includes(filter));
 const shots = path.join(root, 'docs/screenshots');
