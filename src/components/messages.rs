@@ -1,15 +1,23 @@
-//! Received messages with their verdicts, newest last.
+//! Received messages: a virtualised list with verdicts, filters, formats, export, and the
+//! gap and duplicate summary of each probe series.
 
 use super::device_panel::SectionProps;
+use super::fields::{SelectField, TextField};
+use crate::edge::download::download;
 use crate::i18n::Lang;
+use crate::view::export::{messages_csv, messages_json};
+use crate::view::payload::{render, PayloadFormat};
 use crate::view::MessageRow;
 use ackscope_core::verdicts::Evidence;
+use web_sys::HtmlElement;
 use yew::prelude::*;
 
-/// Rows rendered at most; older ones stay in memory and in the count.
-const RENDERED_ROWS: usize = 300;
+/// Every row has this height, so that only the rows in view need to exist in the DOM.
+const ROW_PX: i32 = 26;
+const VIEW_PX: i32 = 312;
+const OVERSCAN: usize = 8;
 
-fn clock(ms: u64) -> String {
+pub fn clock(ms: u64) -> String {
     let s = ms / 1000;
     format!(
         "{:02}:{:02}:{:02}.{:03}",
@@ -43,7 +51,7 @@ fn evidence_text(l: Lang, e: &Evidence) -> String {
             l.t("delayed", "延迟"),
             *delay_ms as f64 / 1000.0
         ),
-        Evidence::DupFlag => l.t("DUP=1", "DUP=1").into(),
+        Evidence::DupFlag => "DUP=1".into(),
         Evidence::RetainFlag => l
             .t(
                 "RETAIN=1: stored message sent on subscribe",
@@ -56,7 +64,7 @@ fn evidence_text(l: Lang, e: &Evidence) -> String {
         } => format!(
             "{} {:.1} s {}",
             l.t("sent", "发送于"),
-            (connack_at - sent_at) as f64 / 1000.0,
+            connack_at.saturating_sub(*sent_at) as f64 / 1000.0,
             l.t("before this connection's CONNACK", "本次连接 CONNACK 之前")
         ),
         Evidence::ReplayBurst { after_connack_ms } => format!(
@@ -71,41 +79,209 @@ fn evidence_text(l: Lang, e: &Evidence) -> String {
     }
 }
 
+/// The filters of the list; empty fields match everything.
+#[derive(Clone, PartialEq, Default)]
+struct Filter {
+    topic: String,
+    verdict: String,
+    text: String,
+}
+
+impl Filter {
+    fn is_empty(&self) -> bool {
+        self.topic.is_empty() && self.verdict.is_empty() && self.text.is_empty()
+    }
+
+    fn keeps(&self, m: &MessageRow) -> bool {
+        (self.topic.is_empty() || m.topic.contains(&self.topic))
+            && (self.verdict.is_empty() || m.verdict.as_str() == self.verdict)
+            && (self.text.is_empty() || m.payload_text.contains(&self.text))
+    }
+}
+
 #[function_component(MessagesView)]
 pub fn messages_view(p: &SectionProps) -> Html {
     let l = p.lang;
-    let (total, rows): (usize, Vec<MessageRow>) = p.device.read(|s| {
-        let m = &s.log.messages;
-        (m.len(), m[m.len().saturating_sub(RENDERED_ROWS)..].to_vec())
+    let d = p.device.clone();
+    let filter = use_state(Filter::default);
+    let format = use_state(PayloadFormat::default);
+    let scroll_top = use_state(|| 0i32);
+    let follow = use_state(|| true);
+    let selected = use_state(|| None::<usize>);
+    let list_ref = use_node_ref();
+
+    // Indices of the rows that pass the filter, and the window of them in view.
+    let (total, matching, window, summaries) = d.read(|s| {
+        let all = &s.log.messages;
+        let matching: Vec<usize> = if filter.is_empty() {
+            Vec::new()
+        } else {
+            (0..all.len()).filter(|i| filter.keeps(&all[*i])).collect()
+        };
+        let count = if filter.is_empty() {
+            all.len()
+        } else {
+            matching.len()
+        };
+        let visible = (VIEW_PX / ROW_PX) as usize + 1;
+        let first = if *follow {
+            count.saturating_sub(visible)
+        } else {
+            (*scroll_top / ROW_PX).max(0) as usize
+        };
+        let start = first.saturating_sub(OVERSCAN);
+        let end = (first + visible + OVERSCAN).min(count);
+        let index = |k: usize| if filter.is_empty() { k } else { matching[k] };
+        let window: Vec<(usize, MessageRow)> = (start..end)
+            .map(|k| (index(k), all[index(k)].clone()))
+            .collect();
+        (
+            all.len(),
+            count,
+            (start, window),
+            s.session.probe_summaries(),
+        )
     });
+    let (start, rows) = window;
+
+    {
+        // Follow the newest row while the user has not scrolled up.
+        let list_ref = list_ref.clone();
+        let follow = *follow;
+        use_effect(move || {
+            if follow {
+                if let Some(el) = list_ref.cast::<HtmlElement>() {
+                    el.set_scroll_top(el.scroll_height());
+                }
+            }
+        });
+    }
+    let on_scroll = {
+        let scroll_top = scroll_top.clone();
+        let follow = follow.clone();
+        Callback::from(move |e: Event| {
+            let el: HtmlElement = e.target_unchecked_into();
+            scroll_top.set(el.scroll_top());
+            follow.set(el.scroll_top() + el.client_height() >= el.scroll_height() - ROW_PX);
+        })
+    };
+    let set = |f: fn(&mut Filter, String)| {
+        let filter = filter.clone();
+        Callback::from(move |v: String| {
+            let mut next = (*filter).clone();
+            f(&mut next, v);
+            filter.set(next);
+        })
+    };
+    let export = |json: bool| {
+        let d = d.clone();
+        let filter = (*filter).clone();
+        Callback::from(move |_| {
+            let text = d.read(|s| {
+                let rows = s.log.messages.iter().filter(|m| filter.keeps(m));
+                if json {
+                    messages_json(rows)
+                } else {
+                    messages_csv(rows)
+                }
+            });
+            let (name, mime) = if json {
+                ("ackscope-messages.json", "application/json")
+            } else {
+                ("ackscope-messages.csv", "text/csv")
+            };
+            if let Err(e) = download(name, mime, &text) {
+                web_sys::console::warn_1(&e.into());
+            }
+        })
+    };
+    let verdicts: Vec<(AttrValue, AttrValue)> =
+        std::iter::once(("", l.t("all verdicts", "全部判定")))
+            .chain(
+                ["live", "offline", "retained", "redelivered", "duplicate"]
+                    .into_iter()
+                    .map(|v| (v, v)),
+            )
+            .map(|(v, t)| (AttrValue::from(v), AttrValue::from(t.to_string())))
+            .collect();
+    let formats: Vec<(AttrValue, AttrValue)> = [
+        ("text", l.t("text", "文本")),
+        ("json", "JSON"),
+        ("hex", "hex"),
+        ("base64", "Base64"),
+    ]
+    .into_iter()
+    .map(|(v, t)| (AttrValue::from(v), AttrValue::from(t.to_string())))
+    .collect();
+    let detail = selected.and_then(|i| d.read(|s| s.log.messages.get(i).cloned()));
     html! {
         <div class="card">
-            <h3>{ l.t("Messages", "消息") }<small>{ format!(" {total}") }</small>
-                if total > RENDERED_ROWS { <small>{ format!(" · {} {RENDERED_ROWS}", l.t("showing the newest", "显示最新")) }</small> }
-            </h3>
-            <ol class="messages">
-                { for rows.iter().map(|m| html! {
-                    <li data-testid="msg-row" data-topic={m.topic.clone()} data-qos={m.qos.to_string()}
-                        data-verdict={m.verdict.as_str()} data-dup={if m.dup { "1" } else { "0" }}
-                        data-retain={if m.retain { "1" } else { "0" }}
-                        data-probe-seq={m.probe_seq.map(|s| s.to_string())}
-                        data-dead={m.into_dead_connection.then_some("1")}
-                        class={classes!(m.into_dead_connection.then_some("dead"))}>
-                        <span class="mono time">{ clock(m.at) }</span>
-                        <span class={classes!("badge", m.verdict.as_str())} title={if m.certain { l.t("certain", "确定") } else { l.t("inferred", "推断") }}>
-                            { m.verdict.as_str() }{ if m.certain { "" } else { "?" } }</span>
-                        <span class="badge qos">{ format!("QoS {}", m.qos) }</span>
-                        if m.dup { <span class="badge dup">{"DUP"}</span> }
-                        if m.retain { <span class="badge retain">{"RETAIN"}</span> }
-                        if m.into_dead_connection { <span class="badge deadconn">{ l.t("into dead connection", "推入已死连接") }</span> }
-                        <code class="topic">{ &m.topic }</code>
-                        if let Some(seq) = m.probe_seq { <span class="mono">{ format!("#{seq}") }</span> }
-                        if let Some(lat) = m.latency_ms { <span class="mono latency">{ format!("{lat} ms") }</span> }
-                        <span class="payload" data-testid="msg-payload">{ &m.payload_text }</span>
-                        <span class="evidence">{ evidence_text(l, &m.evidence) }</span>
-                    </li>
-                }) }
-            </ol>
+            <h3>{ l.t("Messages", "消息") }<small data-testid="msg-count" data-total={total.to_string()} data-matching={matching.to_string()}>
+                { if filter.is_empty() { format!(" {total}") } else { format!(" {matching}/{total}") } }</small></h3>
+            <div class="row">
+                <TextField testid="msg-filter-topic" label={l.t("Topic contains", "主题包含")} value={filter.topic.clone()} on_change={set(|f, v| f.topic = v)} />
+                <SelectField testid="msg-filter-verdict" label={l.t("Verdict", "判定")} value={filter.verdict.clone()} options={verdicts} on_change={set(|f, v| f.verdict = v)} />
+                <TextField testid="msg-filter-text" label={l.t("Payload contains", "消息体包含")} value={filter.text.clone()} on_change={set(|f, v| f.text = v)} />
+                <SelectField testid="msg-format" label={l.t("Show payload as", "消息体显示为")} value={format.as_str()} options={formats}
+                    on_change={{ let format = format.clone(); Callback::from(move |v: String| format.set(PayloadFormat::parse(&v))) }} />
+                <button data-testid="msg-export-json" onclick={export(true)}>{ l.t("Export JSON", "导出 JSON") }</button>
+                <button data-testid="msg-export-csv" onclick={export(false)}>{ l.t("Export CSV", "导出 CSV") }</button>
+            </div>
+            <div class="messages-scroll" ref={list_ref} onscroll={on_scroll} style={format!("max-height:{VIEW_PX}px")} tabindex="0"
+                aria-label={l.t("Messages, newest last", "消息列表,最新在下")}>
+                <ol class="messages" style={format!("height:{}px;padding-top:{}px", matching as i32 * ROW_PX, start as i32 * ROW_PX)}>
+                    { for rows.into_iter().map(|(i, m)| {
+                        let select = { let selected = selected.clone(); Callback::from(move |_| selected.set(Some(i))) };
+                        html! {
+                            <li data-testid="msg-row" data-topic={m.topic.clone()} data-qos={m.qos.to_string()}
+                                data-verdict={m.verdict.as_str()} data-dup={if m.dup { "1" } else { "0" }}
+                                data-retain={if m.retain { "1" } else { "0" }}
+                                data-probe-seq={m.probe_seq.map(|s| s.to_string())}
+                                data-dead={m.into_dead_connection.then_some("1")}
+                                class={classes!(m.into_dead_connection.then_some("dead"), (*selected == Some(i)).then_some("selected"))}
+                                onclick={select}>
+                                <span class="mono time">{ clock(m.at) }</span>
+                                <span class={classes!("badge", m.verdict.as_str())} title={if m.certain { l.t("certain", "确定") } else { l.t("inferred", "推断") }}>
+                                    { m.verdict.as_str() }{ if m.certain { "" } else { "?" } }</span>
+                                <span class="badge qos">{ format!("QoS {}", m.qos) }</span>
+                                if m.dup { <span class="badge dup">{"DUP"}</span> }
+                                if m.retain { <span class="badge retain">{"RETAIN"}</span> }
+                                if m.into_dead_connection { <span class="badge deadconn">{ l.t("into dead connection", "推入已死连接") }</span> }
+                                <code class="topic">{ &m.topic }</code>
+                                if let Some(seq) = m.probe_seq { <span class="mono">{ format!("#{seq}") }</span> }
+                                if let Some(lat) = m.latency_ms { <span class="mono latency">{ format!("{lat} ms") }</span> }
+                                <span class="payload" data-testid="msg-payload">{ render(&m.payload, if *format == PayloadFormat::Json { PayloadFormat::Text } else { *format }) }</span>
+                                <span class="evidence">{ evidence_text(l, &m.evidence) }</span>
+                            </li>
+                        }
+                    }) }
+                </ol>
+            </div>
+            if let Some(m) = detail {
+                <div class="msg-detail" data-testid="msg-detail">
+                    <div class="muted">{ format!("{} · {} · QoS {} · {} {} · {}", clock(m.at), m.topic, m.qos, m.payload.len(), l.t("bytes", "字节"), m.verdict.as_str()) }
+                        { format!(" · {}", if m.certain { l.t("certain", "确定") } else { l.t("inferred", "推断") }) }</div>
+                    <div class="muted">{ evidence_text(l, &m.evidence) }</div>
+                    <pre>{ render(&m.payload, *format) }</pre>
+                </div>
+            }
+            if !summaries.is_empty() {
+                <table class="probe-summary">
+                    <thead><tr><th>{ l.t("Probe series", "探测序列") }</th><th>{ l.t("received", "收到") }</th><th>{ l.t("missing", "缺失") }</th><th>{ l.t("duplicates", "重复") }</th><th>{ l.t("out of order", "乱序") }</th></tr></thead>
+                    <tbody>
+                        { for summaries.into_iter().map(|(series, s)| html! {
+                            <tr data-testid="probe-summary" data-series={series.clone()} data-received={s.received.to_string()}
+                                data-missing={s.missing.len().to_string()} data-duplicates={s.duplicates.to_string()}>
+                                <td><code>{ series }</code></td>
+                                <td>{ format!("{} / {}", s.distinct, s.highest_seq) }</td>
+                                <td class={classes!((!s.missing.is_empty()).then_some("bad"))}>{ if s.missing.is_empty() { "0".to_string() } else { format!("{} {:?}", s.missing.len(), &s.missing[..s.missing.len().min(10)]) } }</td>
+                                <td class={classes!((s.duplicates > 0).then_some("warn"))}>{ s.duplicates }</td>
+                                <td>{ s.out_of_order }</td>
+                            </tr>
+                        }) }
+                    </tbody>
+                </table>
+            }
         </div>
     }
 }

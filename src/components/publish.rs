@@ -57,6 +57,9 @@ pub fn publish_view(p: &SectionProps) -> Html {
             <div class="row">
                 <TextField testid="pub-payload" label={l.t("Payload (text)", "消息体(文本)")} value={form.pub_payload.clone()} wide=true error={limit_error("pub-payload")}
                     on_change={edit(|f, v| f.pub_payload = v)} on_enter={Some(publish.clone())} />
+                <SelectField testid="pub-format" label={l.t("as", "格式")} value={form.pub_format.as_str()}
+                    options={[("text", l.t("text", "文本")), ("json", "JSON"), ("hex", "hex"), ("base64", "Base64")].into_iter().map(|(v, t)| (AttrValue::from(v), AttrValue::from(t.to_string()))).collect::<Vec<_>>()}
+                    on_change={edit(|f, v| f.pub_format = crate::view::payload::PayloadFormat::parse(&v))} />
                 <button data-testid="publish" onclick={publish.reform(|_: MouseEvent| ())}>{ l.t("Publish", "发布") }</button>
             </div>
             <div class="row">

@@ -6,6 +6,7 @@
 
 use super::clock::now;
 use super::socket::{BrowserSocket, SocketInput};
+use crate::view::payload::encode_input;
 use crate::view::{DeviceForm, DeviceLog};
 use ackscope_core::diagnostics::DeviceHistory;
 use ackscope_core::probe::{series_id, Probe};
@@ -146,18 +147,24 @@ impl Device {
     }
 
     pub fn publish(&self) {
-        self.command(|s, at| {
+        {
+            let mut s = self.0.borrow_mut();
+            let at = now();
             let f = &s.form;
-            let (topic, payload, qos, retain) = (
-                f.pub_topic.clone(),
-                f.pub_payload.clone().into_bytes(),
-                f.pub_qos,
-                f.pub_retain,
-            );
-            s.session
-                .publish(&topic, payload, qos, retain, at)
-                .map(|_| ())
-        });
+            let (topic, qos, retain) = (f.pub_topic.clone(), f.pub_qos, f.pub_retain);
+            let result = match encode_input(&f.pub_payload, f.pub_format) {
+                Ok(payload) => s
+                    .session
+                    .publish(&topic, payload, qos, retain, at)
+                    .map(|_| ())
+                    .map_err(|e| (e.message_en(), e.message_zh())),
+                Err(texts) => Err(texts),
+            };
+            if let Err((en, zh)) = result {
+                s.log.fail(at, en, zh);
+            }
+        }
+        self.pump();
     }
 
     pub fn ack(&self, packet_id: u16) {

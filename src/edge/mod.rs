@@ -2,4 +2,5 @@
 
 pub mod clock;
 pub mod device;
+pub mod download;
 pub mod socket;

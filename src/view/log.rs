@@ -10,8 +10,9 @@ use ackscope_core::verdicts::{Certainty, Evidence, VerdictKind};
 pub struct MessageRow {
     pub at: Millis,
     pub topic: String,
+    pub payload: Vec<u8>,
+    /// The payload as text, decoded once, for display and filtering.
     pub payload_text: String,
-    pub payload_len: usize,
     pub qos: u8,
     pub dup: bool,
     pub retain: bool,
@@ -30,7 +31,7 @@ impl MessageRow {
             at: m.at,
             topic: m.topic,
             payload_text: String::from_utf8_lossy(&m.payload).into_owned(),
-            payload_len: m.payload.len(),
+            payload: m.payload,
             qos: m.qos,
             dup: m.dup,
             retain: m.retain,

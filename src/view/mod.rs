@@ -1,7 +1,9 @@
 //! View state: what the page shows of a device, built one way from the core's events.
 
+pub mod export;
 mod form;
 mod log;
+pub mod payload;
 
 pub use form::{DeviceForm, FormError};
 pub use log::{DeviceLog, MessageRow, Notice, PacketRow};

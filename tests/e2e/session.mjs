@@ -42,6 +42,22 @@ export const scenarios = [
       assertEq(rows.map((r) => r.verdict), Array(5).fill('offline'), 'each one offline');
       assert(rows.every((r) => /^-?\d+ ms$/.test(r.latency)), `each with a latency: ${rows.map((r) => r.latency)}`);
       assertEq(await findings(page), [], 'the healthy seed scenario has no findings');
+      const summary = rx.el('probe-summary');
+      assertEq([await summary.getAttribute('data-received'), await summary.getAttribute('data-missing'), await summary.getAttribute('data-duplicates')],
+        ['5', '0', '0'], 'the probe series summary: 5 received, no gaps, no duplicates');
+
+      // Filters, formats and export work on what was received.
+      await rx.select('msg-filter-verdict', 'live');
+      assertEq(await rx.messages().count(), 0, 'no live messages');
+      await rx.select('msg-filter-verdict', 'offline');
+      assertEq(await rx.messages().count(), 5, 'five offline ones');
+      await rx.select('msg-format', 'hex');
+      assert((await rx.el('msg-payload').first().textContent()).startsWith('61 63 6b 73 63 6f 70 65'), 'payload as hex');
+      await rx.select('msg-format', 'text');
+      const [download] = await Promise.all([page.waitForEvent('download'), rx.click('msg-export-json')]);
+      const exported = JSON.parse(await (await import('node:fs/promises')).readFile(await download.path(), 'utf8'));
+      assertEq(exported.map((m) => [m.verdict, m.probeSeq]), [1, 2, 3, 4, 5].map((n) => ['offline', n]), 'the JSON export holds the five');
+      await rx.select('msg-filter-verdict', '');
       await screenshot('seed-offline');
 
       // Acks withheld: countdown rows appear, count down, and go when acked.

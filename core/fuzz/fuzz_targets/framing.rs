@@ -4,7 +4,8 @@
 //! seed the chunk sizes; the rest is the byte stream as a broker would send it.
 //!
 //! Besides "never panics", it checks what framing promises:
-//! - splitting the stream differently never changes the frames or the error;
+//! - splitting the stream differently never changes the frames or the error (an error's
+//!   quoted first bytes may be fewer when it is found before the packet is whole);
 //! - the frames are the stream's bytes in order, with nothing skipped or invented;
 //! - after an error the framer stays broken (yields nothing more);
 //! - every frame can be described and encoded again.
@@ -100,12 +101,21 @@ fuzz_target!(|data: &[u8]| {
     }
     drain(&mut split, &mut got);
 
-    assert_eq!(expected, got, "the split changed what framing produced");
     let consumed: Vec<u8> = got.frames.concat();
     assert!(
         stream.starts_with(&consumed),
         "frames must be the stream's bytes in order"
     );
+    // A header refused early quotes the bytes there were at that moment: any prefix of the
+    // rest of the stream is right, so only the reason has to match.
+    for outcome in [&mut expected, &mut got] {
+        let used: usize = outcome.frames.iter().map(Vec::len).sum();
+        if let Some(FramingError::Malformed { head, .. }) = &mut outcome.error {
+            assert!(head.len() <= 16 && stream[used.min(stream.len())..].starts_with(head));
+            head.clear();
+        }
+    }
+    assert_eq!(expected, got, "the split changed what framing produced");
     if got.error.is_none() {
         assert_eq!(
             consumed.len() + split.buffered(),
