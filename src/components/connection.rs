@@ -135,6 +135,9 @@ pub fn connection_view(p: &SectionProps) -> Html {
                     title={l.t("Off: the broker keeps subscriptions and queues QoS 1 messages while this device is away", "关闭:设备离线期间服务端保留订阅并缓存 QoS 1 消息")}
                     on_change={{ let d = d.clone(); Callback::from(move |v| d.edit(|f| f.clean_session = v)) }} />
                 <TextField testid="keepalive" label={l.t("Keepalive (s)", "心跳 (秒)")} value={form.keepalive.clone()} on_change={edit(|f, v| f.keepalive = v)} />
+                <CheckField testid="keep-secrets" label={l.t("Keep secrets in this browser", "在本浏览器保存密钥")} checked={form.keep_secrets}
+                    title={l.t("Off by default: secrets are never stored, exported or shared", "默认关闭:密钥不会被保存、导出或分享")}
+                    on_change={{ let d = d.clone(); Callback::from(move |v| d.edit(|f| f.keep_secrets = v)) }} />
                 <CheckField testid="manual-ack" label={l.t("Withhold acks", "暂不确认")} checked={form.manual_ack}
                     title={l.t("Withhold PUBACK/PUBREC of incoming messages until you press Ack", "收到消息后暂不发送 PUBACK/PUBREC,直到点击确认")}
                     on_change={Callback::from(move |v| d1.set_manual_ack(v))} />

@@ -20,6 +20,8 @@ pub struct DevicePanelProps {
     /// Moves whenever any device changed, so that the panel re-renders.
     pub version: u64,
     pub on_remove: Callback<u32>,
+    /// Hands up a share link (profile without secrets).
+    pub on_share: Callback<String>,
 }
 
 #[function_component(DevicePanel)]
@@ -27,12 +29,26 @@ pub fn device_panel(p: &DevicePanelProps) -> Html {
     let l = p.lang;
     let (id, client_id) = p.device.read(|s| (s.id, s.form.auth.client_id.clone()));
     let remove = p.on_remove.reform(move |_| id);
+    let share = {
+        let device = p.device.clone();
+        p.on_share.reform(move |_: MouseEvent| {
+            let param =
+                device.read(|s| crate::view::profile::Profile::of(&s.form, false).to_link_param());
+            let base = web_sys::window()
+                .and_then(|w| w.location().href().ok())
+                .map(|h| h.split('?').next().unwrap_or_default().to_string())
+                .unwrap_or_default();
+            format!("{base}?profile={param}")
+        })
+    };
     let common = (p.device.clone(), l, p.version);
     html! {
         <section class="device" data-testid="device" data-index={p.index.to_string()}
             aria-label={format!("{} {}", l.t("Device", "设备"), p.index + 1)}>
             <header class="device-head">
                 <h2>{ format!("{} {} · {}", l.t("Device", "设备"), p.index + 1, client_id) }</h2>
+                <button class="ghost" data-testid="profile-share" onclick={share}
+                    title={ l.t("Copy a link that opens this device's settings (never its secrets)", "复制打开该设备配置的链接(不含密钥)") }>{ l.t("Share link", "分享链接") }</button>
                 <button class="ghost" data-testid="device-remove" onclick={remove}
                     title={ l.t("Remove this device (its connection is dropped)", "移除该设备(其连接被掐断)") }>{"✕"}</button>
             </header>

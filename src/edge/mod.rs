@@ -4,3 +4,4 @@ pub mod clock;
 pub mod device;
 pub mod download;
 pub mod socket;
+pub mod storage;

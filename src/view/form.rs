@@ -31,6 +31,8 @@ pub struct DeviceForm {
     pub endpoint_tls: bool,
     /// Show the secret in the calculator (masked by default).
     pub reveal_secret: bool,
+    /// Keep secrets in this browser's localStorage (explicit opt-in).
+    pub keep_secrets: bool,
 }
 
 impl DeviceForm {
@@ -61,6 +63,7 @@ impl DeviceForm {
             endpoint_host: String::new(),
             endpoint_tls: true,
             reveal_secret: false,
+            keep_secrets: false,
         }
     }
 

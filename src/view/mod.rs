@@ -4,6 +4,7 @@ pub mod export;
 mod form;
 mod log;
 pub mod payload;
+pub mod profile;
 
 pub use form::{DeviceForm, FormError};
 pub use log::{DeviceLog, MessageRow, Notice, PacketRow};

@@ -8,8 +8,9 @@ import { scenarios as skeleton } from './skeleton.mjs';
 import { scenarios as session } from './session.mjs';
 import { scenarios as diagnostics } from './diagnostics.mjs';
 import { scenarios as auth } from './auth.mjs';
+import { scenarios as profiles } from './profiles.mjs';
 
-const all = [...skeleton, ...session, ...diagnostics, ...auth];
+const all = [...skeleton, ...session, ...diagnostics, ...auth, ...profiles];
 const filter = process.argv[2];
 const chosen = all.filter((s) => !filter || s.name.includes(filter));
 const shots = path.join(root, 'docs/screenshots');
@@ -24,7 +25,10 @@ for (const scenario of chosen) {
   const page = await openPage(browser, site.url, broker);
   const t0 = Date.now();
   try {
-    await scenario.run({ page, broker, screenshot: (name) => page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true }) });
+    await scenario.run({ page, broker, screenshot: async (name) => {
+      await page.evaluate(() => window.scrollTo(0, 0));
+      await page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
+    } });
     const panics = page.ackscopeErrors.filter((e) => e.includes('panicked'));
     if (panics.length) throw new Error(`the page panicked: ${panics.join('\n')}`);
     console.log(`ok   ${scenario.name} (${Date.now() - t0} ms)`);
