@@ -121,10 +121,8 @@ pub fn app() -> Html {
         use_effect(move || {
             let mut d = devices.borrow_mut();
             let json = to_json(d.profiles(true));
-            if json != d.saved {
-                if storage::save(STORAGE_KEY, &json).is_ok() {
-                    d.saved = json;
-                }
+            if json != d.saved && storage::save(STORAGE_KEY, &json).is_ok() {
+                d.saved = json;
             }
         });
     }
