@@ -1,6 +1,7 @@
 //! One device: connection, subscriptions, publish, ack timers, messages, packet log.
 
 use super::aliyun::AliyunView;
+use super::charts::ChartsView;
 use super::connection::ConnectionView;
 use super::inflight::InflightView;
 use super::messages::MessagesView;
@@ -59,6 +60,7 @@ pub fn device_panel(p: &DevicePanelProps) -> Html {
             <PublishView device={common.0.clone()} lang={l} version={common.2} />
             <InflightView device={common.0.clone()} lang={l} version={common.2} />
             <MessagesView device={common.0.clone()} lang={l} version={common.2} />
+            <ChartsView device={common.0.clone()} lang={l} version={common.2} />
             <PacketLogView device={common.0} lang={l} version={common.2} />
         </section>
     }

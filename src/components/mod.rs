@@ -2,6 +2,7 @@
 
 pub mod aliyun;
 pub mod app;
+pub mod charts;
 pub mod connection;
 pub mod device_panel;
 pub mod diagnostics;

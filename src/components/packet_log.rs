@@ -1,24 +1,112 @@
-//! Every packet in and out, with decoded fields and a hex dump.
+//! Every packet in and out, with time, decoded fields and a hex dump; filter and export.
 
 use super::device_panel::SectionProps;
+use super::fields::{SelectField, TextField};
+use super::messages::clock;
+use crate::edge::download::download;
+use crate::view::export::packets_json;
 use crate::view::PacketRow;
 use yew::prelude::*;
 
+/// Newest rows rendered; the rest stay in memory, in the count and in the export.
 const RENDERED_ROWS: usize = 200;
+const TYPES: [&str; 14] = [
+    "CONNECT",
+    "CONNACK",
+    "PUBLISH",
+    "PUBACK",
+    "PUBREC",
+    "PUBREL",
+    "PUBCOMP",
+    "SUBSCRIBE",
+    "SUBACK",
+    "UNSUBSCRIBE",
+    "UNSUBACK",
+    "PINGREQ",
+    "PINGRESP",
+    "DISCONNECT",
+];
+
+#[derive(Clone, PartialEq, Default)]
+struct Filter {
+    kind: String,
+    dir: String,
+    text: String,
+}
+
+impl Filter {
+    fn keeps(&self, r: &PacketRow) -> bool {
+        (self.kind.is_empty() || r.kind == self.kind)
+            && (self.dir.is_empty() || (self.dir == "out") == r.outgoing)
+            && (self.text.is_empty() || r.fields.contains(&self.text))
+    }
+}
 
 #[function_component(PacketLogView)]
 pub fn packet_log_view(p: &SectionProps) -> Html {
     let l = p.lang;
-    let (total, rows): (usize, Vec<PacketRow>) = p.device.read(|s| {
-        let r = &s.log.packets;
-        (r.len(), r[r.len().saturating_sub(RENDERED_ROWS)..].to_vec())
+    let d = p.device.clone();
+    let filter = use_state(Filter::default);
+    let (total, matching, rows): (usize, usize, Vec<PacketRow>) = d.read(|s| {
+        let all = &s.log.packets;
+        let kept: Vec<&PacketRow> = all.iter().filter(|r| filter.keeps(r)).collect();
+        let from = kept.len().saturating_sub(RENDERED_ROWS);
+        (
+            all.len(),
+            kept.len(),
+            kept[from..].iter().map(|r| (*r).clone()).collect(),
+        )
     });
+    let set = |f: fn(&mut Filter, String)| {
+        let filter = filter.clone();
+        Callback::from(move |v: String| {
+            let mut next = (*filter).clone();
+            f(&mut next, v);
+            filter.set(next);
+        })
+    };
+    let export = {
+        let d = d.clone();
+        let filter = (*filter).clone();
+        Callback::from(move |_| {
+            let text = d.read(|s| packets_json(s.log.packets.iter().filter(|r| filter.keeps(r))));
+            if let Err(e) = download("ackscope-packets.json", "application/json", &text) {
+                web_sys::console::warn_1(&e.into());
+            }
+        })
+    };
+    let kinds: Vec<(AttrValue, AttrValue)> = std::iter::once((
+        AttrValue::from(""),
+        AttrValue::from(l.t("all types", "全部类型").to_string()),
+    ))
+    .chain(
+        TYPES
+            .iter()
+            .map(|t| (AttrValue::from(*t), AttrValue::from(*t))),
+    )
+    .collect();
+    let dirs: Vec<(AttrValue, AttrValue)> = [
+        ("", l.t("both", "双向")),
+        ("in", l.t("in ←", "收 ←")),
+        ("out", l.t("out →", "发 →")),
+    ]
+    .into_iter()
+    .map(|(v, t)| (AttrValue::from(v), AttrValue::from(t.to_string())))
+    .collect();
     html! {
         <details class="card">
             <summary><h3>{ l.t("Packet log", "报文日志") }<small>{ format!(" {total}") }</small></h3></summary>
+            <div class="row">
+                <SelectField testid="packet-filter-type" label={l.t("Type", "类型")} value={filter.kind.clone()} options={kinds} on_change={set(|f, v| f.kind = v)} />
+                <SelectField testid="packet-filter-dir" label={l.t("Direction", "方向")} value={filter.dir.clone()} options={dirs} on_change={set(|f, v| f.dir = v)} />
+                <TextField testid="packet-filter-text" label={l.t("Fields contain", "字段包含")} value={filter.text.clone()} on_change={set(|f, v| f.text = v)} />
+                <button data-testid="packet-export" onclick={export}>{ l.t("Export JSON", "导出 JSON") }</button>
+                if matching > RENDERED_ROWS { <small class="muted">{ format!("{} {RENDERED_ROWS} / {matching}", l.t("showing the newest", "显示最新")) }</small> }
+            </div>
             <ol class="packets">
                 { for rows.iter().map(|r| html! {
                     <li data-testid="packet-row" data-dir={if r.outgoing { "out" } else { "in" }} data-type={r.kind}>
+                        <span class="mono muted">{ clock(r.at) }</span>
                         <span class={classes!("dir", if r.outgoing { "out" } else { "in" })}>{ if r.outgoing { "→" } else { "←" } }</span>
                         <b>{ r.kind }</b>
                         if let Some(id) = r.packet_id { <span class="mono">{ format!("#{id}") }</span> }

@@ -1,25 +1,66 @@
-//! The session's story: connects, refusals, SUBACKs, drops, reconnects, broker closes.
+//! The session's story on a time axis: CONNECT, CONNACK, SUBACK, messages, drops,
+//! silence, reconnects and broker closes; the latest entries as text below it.
 
 use super::device_panel::SectionProps;
+use super::messages::clock;
+use crate::edge::clock::now;
 use yew::prelude::*;
 
 const RENDERED_ROWS: usize = 8;
+const WIDTH: f64 = 1000.0;
+
+fn colour(kind: &str, error: bool) -> &'static str {
+    match (kind, error) {
+        (_, true) => "#c0362c",
+        ("connect" | "connack", _) => "#0a7d5a",
+        ("suback", _) => "#2f5fb3",
+        ("silent" | "silent-closed", _) => "#7c3aed",
+        ("closed", _) => "#667085",
+        _ => "#b26b00",
+    }
+}
 
 #[function_component(TimelineView)]
 pub fn timeline_view(p: &SectionProps) -> Html {
     let l = p.lang;
-    let rows = p.device.read(|s| {
-        let t = &s.log.timeline;
-        t[t.len().saturating_sub(RENDERED_ROWS)..].to_vec()
+    let (all, message_times) = p.device.read(|s| {
+        // Messages as ticks, at most 500 of them, evenly picked.
+        let m = &s.log.messages;
+        let step = (m.len() / 500).max(1);
+        (
+            s.log.timeline.clone(),
+            m.iter().step_by(step).map(|m| m.at).collect::<Vec<_>>(),
+        )
     });
-    if rows.is_empty() {
+    if all.is_empty() {
         return html! {};
     }
+    let start = all
+        .first()
+        .map(|n| n.at)
+        .unwrap_or(0)
+        .min(message_times.first().copied().unwrap_or(u64::MAX));
+    let end = now().max(start + 1_000);
+    let x = |at: u64| (at.saturating_sub(start)) as f64 / (end - start) as f64 * WIDTH;
+    let recent = &all[all.len().saturating_sub(RENDERED_ROWS)..];
     html! {
-        <ol class="timeline" aria-label={l.t("Session timeline", "会话时间线")}>
-            { for rows.into_iter().map(|n| html! {
-                <li data-testid="timeline-entry" class={classes!(n.error.then_some("bad"))}>{ l.pick(n.en, n.zh) }</li>
-            }) }
-        </ol>
+        <div class="timeline card" aria-label={l.t("Session timeline", "会话时间线")}>
+            <svg class="axis" viewBox={format!("0 0 {WIDTH} 28")} preserveAspectRatio="none" data-testid="timeline-axis">
+                <line x1="0" y1="14" x2={WIDTH.to_string()} y2="14" stroke="#d0d5dd" />
+                { for message_times.iter().map(|at| html! { <line x1={format!("{:.1}", x(*at))} x2={format!("{:.1}", x(*at))} y1="18" y2="26" stroke="#98a2b3" /> }) }
+                { for all.iter().map(|n| html! {
+                    <circle cx={format!("{:.1}", x(n.at))} cy="14" r="5" fill={colour(n.kind, n.error)} data-kind={n.kind}>
+                        <title>{ format!("{} {}", clock(n.at), l.pick(n.en.clone(), n.zh.clone())) }</title>
+                    </circle>
+                }) }
+            </svg>
+            <div class="axis-labels"><span>{ clock(start) }</span><span>{ clock(end) }</span></div>
+            <ol start={(all.len() - recent.len() + 1).to_string()}>
+                { for recent.iter().map(|n| html! {
+                    <li data-testid="timeline-entry" data-kind={n.kind} class={classes!(n.error.then_some("bad"))}>
+                        <span class="mono muted">{ clock(n.at) }</span>{" "}{ l.pick(n.en.clone(), n.zh.clone()) }</li>
+                }) }
+            </ol>
+        </div>
     }
 }

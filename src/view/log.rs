@@ -80,6 +80,8 @@ impl PacketRow {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Notice {
     pub at: Millis,
+    /// What kind of moment this is on the timeline (`connect`, `connack`, `suback`, ...).
+    pub kind: &'static str,
     pub en: String,
     pub zh: String,
     pub error: bool,
@@ -98,54 +100,63 @@ pub struct DeviceLog {
 impl DeviceLog {
     pub fn apply(&mut self, event: Event) {
         match event {
-            Event::Packet(r) => self.packets.push(PacketRow::from_record(r)),
+            Event::Packet(r) => {
+                if r.summary.kind == ackscope_core::framing::PacketKind::Connect {
+                    let fields: Vec<String> = r.summary.fields.iter().filter(|(k, v)| *k != "password" && !v.is_empty()).map(|(k, v)| format!("{k}={v}")).collect();
+                    self.note(r.at, "connect", false, format!("CONNECT {}", fields.join(" ")), format!("CONNECT {}", fields.join(" ")));
+                }
+                self.packets.push(PacketRow::from_record(r));
+            }
+            Event::State { at, state: ackscope_core::session::ConnState::Silent } => self.note(at, "silent", false,
+                "Went silent: the socket stays open, nothing is sent, nothing is acknowledged.".into(),
+                "进入静默:连接保持打开,不再发送任何数据,也不确认任何消息。".into()),
             Event::Message(m) => self.messages.push(MessageRow::from_message(m)),
             Event::Connected { at, session_present, clean_session, client_id } => {
                 self.error = None;
-                self.note(at, false,
+                self.note(at, "connack", false,
                     format!("CONNACK 0: connected as {client_id}, cleanSession={}, Session Present={}", u8::from(clean_session), u8::from(session_present)),
                     format!("CONNACK 0:已以 {client_id} 连接,cleanSession={},Session Present={}", u8::from(clean_session), u8::from(session_present)));
             }
             Event::Refused { at, refusal } => {
-                let n = Notice { at, en: refusal.message_en(), zh: refusal.message_zh(), error: true };
+                let n = Notice { at, kind: "refused", en: refusal.message_en(), zh: refusal.message_zh(), error: true };
                 self.timeline.push(n.clone());
                 self.error = Some(n);
             }
             Event::Closed { at, reason, .. } => {
                 let (en, zh, error) = close_text(&reason);
-                let n = Notice { at, en, zh, error };
+                let n = Notice { at, kind: "closed", en, zh, error };
                 if error {
                     self.error = Some(n.clone());
                 }
                 self.timeline.push(n);
             }
-            Event::Resent { at, packet_ids } => self.note(at, false,
+            Event::Resent { at, packet_ids } => self.note(at, "resent", false,
                 format!("Session resumed: resent {} unacknowledged message(s) with DUP=1: ids {packet_ids:?}", packet_ids.len()),
                 format!("会话已恢复:以 DUP=1 重发 {} 条未确认消息:id {packet_ids:?}", packet_ids.len())),
-            Event::Abandoned { at, packet_ids } => self.note(at, true,
+            Event::Abandoned { at, packet_ids } => self.note(at, "abandoned", true,
                 format!("The broker had no session: {} unacknowledged message(s) given up: ids {packet_ids:?}", packet_ids.len()),
                 format!("服务端没有会话:放弃 {} 条未确认消息:id {packet_ids:?}", packet_ids.len())),
             Event::Subscribed { at, filter, requested, granted } => match granted {
-                Some(g) => self.note(at, false,
+                Some(g) => self.note(at, "suback", false,
                     format!("SUBACK {filter}: asked QoS {requested}, granted {g}"),
                     format!("SUBACK {filter}:请求 QoS {requested},授予 {g}")),
-                None => self.note(at, true,
+                None => self.note(at, "suback", true,
                     format!("SUBACK {filter}: refused (0x80 failure)"),
                     format!("SUBACK {filter}:订阅被拒绝(0x80 失败)")),
             },
             Event::SilentConnectionClosed { at, predicted_at, silent_since, .. } => {
                 let diff = at as i64 - predicted_at as i64;
-                self.note(at, false,
+                self.note(at, "silent-closed", false,
                     format!("The broker closed the silent connection {:.1} s after the device went silent; predicted at 1.5 x keepalive, {:+.1} s from the prediction.", (at - silent_since) as f64 / 1000.0, diff as f64 / 1000.0),
                     format!("服务端在设备静默 {:.1} 秒后关闭了该连接;预测为 1.5 倍 keepalive,与预测相差 {:+.1} 秒。", (at - silent_since) as f64 / 1000.0, diff as f64 / 1000.0));
             }
-            Event::ReconnectScheduled { at, attempt_at, attempt } => self.note(at, false,
+            Event::ReconnectScheduled { at, attempt_at, attempt } => self.note(at, "reconnect", false,
                 format!("Reconnect attempt {attempt} in {:.1} s", (attempt_at - at) as f64 / 1000.0),
                 format!("{:.1} 秒后进行第 {attempt} 次重连", (attempt_at - at) as f64 / 1000.0)),
-            Event::AckOverdue { at, packet_id } => self.note(at, true,
+            Event::AckOverdue { at, packet_id } => self.note(at, "ack-overdue", true,
                 format!("Outgoing message {packet_id} passed the ack timeout without an ack"),
                 format!("发出的消息 {packet_id} 超过确认超时仍未收到确认")),
-            Event::BrokerAckTimeout { at, packet_id } => self.note(at, false,
+            Event::BrokerAckTimeout { at, packet_id } => self.note(at, "broker-ack-timeout", false,
                 format!("Message {packet_id} passed the broker's ack timeout: the broker now treats it as undelivered"),
                 format!("消息 {packet_id} 已超过服务端的确认超时:服务端将其视为未投递")),
             Event::State { .. } | Event::Unsubscribed { .. } | Event::Delivered { .. } | Event::PingRoundTrip { .. } => {}
@@ -156,6 +167,7 @@ impl DeviceLog {
     pub fn fail(&mut self, at: Millis, en: String, zh: String) {
         let n = Notice {
             at,
+            kind: "error",
             en,
             zh,
             error: true,
@@ -164,8 +176,14 @@ impl DeviceLog {
         self.error = Some(n);
     }
 
-    fn note(&mut self, at: Millis, error: bool, en: String, zh: String) {
-        self.timeline.push(Notice { at, en, zh, error });
+    fn note(&mut self, at: Millis, kind: &'static str, error: bool, en: String, zh: String) {
+        self.timeline.push(Notice {
+            at,
+            kind,
+            en,
+            zh,
+            error,
+        });
     }
 }
 

@@ -1,5 +1,6 @@
 //! View state: what the page shows of a device, built one way from the core's events.
 
+pub mod charts;
 pub mod export;
 mod form;
 mod log;

@@ -1,0 +1,62 @@
+//! Message rate over the last minute and the probe latency histogram, as small SVG bars.
+
+use super::device_panel::SectionProps;
+use crate::edge::clock::now;
+use crate::view::charts::{latency_histogram, rate};
+use yew::prelude::*;
+
+fn bars(values: &[u32], width: f64, height: f64, class: &'static str) -> Html {
+    let max = values.iter().copied().max().unwrap_or(0).max(1) as f64;
+    let w = width / values.len().max(1) as f64;
+    html! {
+        <svg class={classes!("chart", class)} viewBox={format!("0 0 {width} {height}")} preserveAspectRatio="none" role="img">
+            { for values.iter().enumerate().map(|(i, v)| {
+                let h = (*v as f64 / max) * (height - 2.0);
+                html! { <rect x={format!("{:.1}", i as f64 * w + 0.5)} y={format!("{:.1}", height - h)} width={format!("{:.1}", (w - 1.0).max(0.5))} height={format!("{h:.1}")}><title>{ v.to_string() }</title></rect> }
+            }) }
+        </svg>
+    }
+}
+
+#[function_component(ChartsView)]
+pub fn charts_view(p: &SectionProps) -> Html {
+    let l = p.lang;
+    let (per_second, histogram, total) = p.device.read(|s| {
+        let m = &s.log.messages;
+        (rate(m, now(), 1_000, 60), latency_histogram(m), m.len())
+    });
+    if total == 0 {
+        return html! {};
+    }
+    let probes: u32 = histogram.iter().map(|(_, c)| *c).sum();
+    let labels: Vec<String> = histogram
+        .iter()
+        .map(|(b, _)| {
+            if *b == i64::MAX {
+                "more".to_string()
+            } else if *b >= 1_000 {
+                format!("≤{}s", b / 1_000)
+            } else {
+                format!("≤{b}")
+            }
+        })
+        .collect();
+    html! {
+        <details class="card charts">
+            <summary><h3>{ l.t("Charts", "图表") }</h3></summary>
+            <div class="chart-row">
+                <figure data-testid="chart-rate">
+                    <figcaption>{ format!("{} · {} {}/s", l.t("Messages per second, last 60 s", "近 60 秒每秒消息数"), l.t("peak", "峰值"), per_second.iter().max().copied().unwrap_or(0)) }</figcaption>
+                    { bars(&per_second, 300.0, 60.0, "rate") }
+                </figure>
+                if probes > 0 {
+                    <figure data-testid="chart-latency">
+                        <figcaption>{ format!("{} ({probes})", l.t("Probe latency, ms", "探测延迟(毫秒)")) }</figcaption>
+                        { bars(&histogram.iter().map(|(_, c)| *c).collect::<Vec<_>>(), 300.0, 60.0, "latency") }
+                        <div class="chart-labels">{ for labels.iter().map(|t| html! { <span>{ t }</span> }) }</div>
+                    </figure>
+                }
+            </div>
+        </details>
+    }
+}
