@@ -3,6 +3,8 @@
 #   scripts/broker.sh start DIR TCP_PORT WS_PORT [EXTRA_CONF]   (returns once both ports listen)
 #   scripts/broker.sh stop DIR
 set -euo pipefail
+# mosquitto lives in /usr/sbin, which is not on every PATH.
+export PATH="$PATH:/usr/sbin:/sbin"
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cmd=${1:?start or stop}; dir=${2:?data dir}
 mkdir -p "$dir"; dir="$(cd "$dir" && pwd)"

@@ -2,6 +2,8 @@
 # Starts the local broker (TCP 1883, WebSocket 9001, loopback only, persistent), the scripted
 # fault peer (9002) and `trunk serve` on http://127.0.0.1:8080/. Ctrl-C stops them all.
 set -euo pipefail
+# mosquitto lives in /usr/sbin, which is not on every PATH.
+export PATH="$PATH:/usr/sbin:/sbin"
 cd "$(dirname "$0")/.."
 export PATH="$PWD/node_modules/.bin:${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 mkdir -p .run

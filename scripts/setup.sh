@@ -2,6 +2,8 @@
 # Installs what ackscope's build and tests need, skipping whatever is already there at the
 # right version. Idempotent: run it as often as you like (make serve / make test do).
 set -euo pipefail
+# mosquitto lives in /usr/sbin, which is not on every PATH.
+export PATH="$PATH:/usr/sbin:/sbin"
 cd "$(dirname "$0")/.."
 
 say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }

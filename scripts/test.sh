@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Every test of ackscope, in order; ends with one summary line. Run via `make test`.
 set -uo pipefail
+# mosquitto lives in /usr/sbin, which is not on every PATH.
+export PATH="$PATH:/usr/sbin:/sbin"
 cd "$(dirname "$0")/.."
 export PATH="$PWD/node_modules/.bin:${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 
