@@ -9,7 +9,8 @@
 # grows in core/fuzz/corpus/<target> (seeded from core/fuzz/seeds/<target>), findings land
 # in core/fuzz/artifacts/<target>, logs in core/fuzz/target/fuzz-logs. Prints executions
 # and exec/s per target, then the findings; exits 1 if any target crashed, leaked, ran out
-# of memory or timed out. Extra libFuzzer flags: FUZZ_ARGS="-max_len=8192".
+# of memory or timed out, or if an input kept in core/fuzz/regressions/<target>-*.bin (replayed
+# first) still fails. Extra libFuzzer flags: FUZZ_ARGS="-max_len=8192".
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
@@ -47,6 +48,21 @@ trap 'rm -f "$marker"' EXIT
 summary=()
 failed=0
 for t in "${targets[@]}"; do
+  # Inputs that once failed (regressions/<target>-*.bin) must pass before fuzzing on.
+  shopt -s nullglob
+  known=(regressions/"$t"-*)
+  shopt -u nullglob
+  if ((${#known[@]})); then
+    say "replaying ${#known[@]} regression input(s) of $t"
+    if cargo +nightly fuzz run "$t" "${known[@]}" -- -timeout=10 -rss_limit_mb=2048 \
+      -artifact_prefix="$logs/$t-regression-" >"$logs/$t-regressions.log" 2>&1; then
+      summary+=("$t regressions: ${#known[@]} pass")
+    else
+      failed=1
+      summary+=("$t regressions: FAILED, see $PWD/$logs/$t-regressions.log")
+      grep -E '^Running: |ERROR: |^SUMMARY: |panicked at' "$logs/$t-regressions.log" | head -8
+    fi
+  fi
   mkdir -p "corpus/$t" "artifacts/$t"
   log="$logs/$t.log"
   say "running $t for $seconds s (corpus/$t + seeds/$t; log $PWD/$log)"

@@ -8,7 +8,8 @@ use crate::edge::storage;
 use crate::i18n::Lang;
 use crate::view::profile::{from_json, to_json, Profile};
 use crate::view::DeviceForm;
-use gloo_timers::callback::Interval;
+use gloo_timers::callback::{Interval, Timeout};
+use std::cell::RefCell;
 use std::rc::Rc;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
@@ -91,7 +92,20 @@ pub fn app() -> Html {
     let devices = {
         let dispatcher = version.dispatcher();
         use_mut_ref(move || {
-            let redraw = Callback::from(move |_| dispatcher.dispatch(()));
+            // Bursts of socket input coalesce into one render per frame (16 ms), so that
+            // 10,000 messages a second do not mean 10,000 renders a second.
+            let pending: Rc<RefCell<Option<Timeout>>> = Rc::default();
+            let redraw = Callback::from(move |_| {
+                if pending.borrow().is_some() {
+                    return;
+                }
+                let dispatcher = dispatcher.clone();
+                let slot = pending.clone();
+                *pending.borrow_mut() = Some(Timeout::new(16, move || {
+                    slot.borrow_mut().take();
+                    dispatcher.dispatch(());
+                }));
+            });
             let mut d = Devices {
                 list: Vec::new(),
                 next_id: 0,

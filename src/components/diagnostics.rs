@@ -3,7 +3,7 @@
 use crate::edge::clock::now;
 use crate::edge::device::Device;
 use crate::i18n::Lang;
-use ackscope_core::diagnostics::{diagnose, DeviceFacts, DeviceHistory, DeviceSettings, Finding};
+use ackscope_core::diagnostics::{diagnose, DeviceFacts, DeviceSettings, Finding};
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
@@ -15,25 +15,20 @@ pub struct DiagnosticsProps {
 
 /// Runs the rules over every device on the page.
 fn findings(devices: &[Device]) -> Vec<Finding> {
-    let inputs: Vec<(u32, DeviceSettings, DeviceHistory)> = devices
+    // Histories are borrowed, not copied: this runs on every render.
+    let states: Vec<_> = devices.iter().map(|d| d.borrow()).collect();
+    let settings: Vec<DeviceSettings> = states
         .iter()
-        .enumerate()
-        .map(|(i, d)| {
-            d.read(|s| {
-                (
-                    i as u32,
-                    s.form.diagnostic_settings(&s.session.subscription_rows()),
-                    s.history.clone(),
-                )
-            })
-        })
+        .map(|s| s.form.diagnostic_settings(&s.session.subscription_rows()))
         .collect();
-    let facts: Vec<DeviceFacts<'_>> = inputs
+    let facts: Vec<DeviceFacts<'_>> = states
         .iter()
-        .map(|(device, settings, history)| DeviceFacts {
-            device: *device,
+        .zip(&settings)
+        .enumerate()
+        .map(|(i, (s, settings))| DeviceFacts {
+            device: i as u32,
             settings,
-            history,
+            history: &s.history,
         })
         .collect();
     diagnose(now(), &facts)

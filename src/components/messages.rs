@@ -271,10 +271,10 @@ pub fn messages_view(p: &SectionProps) -> Html {
                     <tbody>
                         { for summaries.into_iter().map(|(series, s)| html! {
                             <tr data-testid="probe-summary" data-series={series.clone()} data-received={s.received.to_string()}
-                                data-missing={s.missing.len().to_string()} data-duplicates={s.duplicates.to_string()}>
+                                data-missing={s.missing_count.to_string()} data-duplicates={s.duplicates.to_string()}>
                                 <td><code>{ series }</code></td>
                                 <td>{ format!("{} / {}", s.distinct, s.highest_seq) }</td>
-                                <td class={classes!((!s.missing.is_empty()).then_some("bad"))}>{ if s.missing.is_empty() { "0".to_string() } else { format!("{} {:?}", s.missing.len(), &s.missing[..s.missing.len().min(10)]) } }</td>
+                                <td class={classes!((s.missing_count > 0).then_some("bad"))}>{ if s.missing_count == 0 { "0".to_string() } else { format!("{} {:?}{}", s.missing_count, s.missing, if s.missing_count > s.missing.len() as u64 { " …" } else { "" }) } }</td>
                                 <td class={classes!((s.duplicates > 0).then_some("warn"))}>{ s.duplicates }</td>
                                 <td>{ s.out_of_order }</td>
                             </tr>

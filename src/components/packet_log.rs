@@ -111,7 +111,7 @@ pub fn packet_log_view(p: &SectionProps) -> Html {
                         <b>{ r.kind }</b>
                         if let Some(id) = r.packet_id { <span class="mono">{ format!("#{id}") }</span> }
                         <span class="fields">{ &r.fields }</span>
-                        <code class="hex" title={r.hex.clone()}>{ &r.hex }</code>
+                        <code class="hex">{ r.hex() }</code>
                     </li>
                 }) }
             </ol>

@@ -72,6 +72,11 @@ impl Device {
         })))
     }
 
+    /// Borrows the device's state for as long as the guard lives (several devices at once).
+    pub fn borrow(&self) -> std::cell::Ref<'_, DeviceState> {
+        self.0.borrow()
+    }
+
     /// Reads the device's state (for rendering).
     pub fn read<R>(&self, f: impl FnOnce(&DeviceState) -> R) -> R {
         f(&self.0.borrow())

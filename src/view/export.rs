@@ -90,7 +90,7 @@ pub fn packets_json<'a>(rows: impl Iterator<Item = &'a PacketRow>) -> String {
                 json_string(p.kind),
                 p.packet_id.map_or("null".into(), |v| v.to_string()),
                 json_string(&p.fields),
-                json_string(&p.hex)
+                json_string(&p.hex())
             )
         })
         .collect();

@@ -54,10 +54,22 @@ pub struct PacketRow {
     pub kind: &'static str,
     pub packet_id: Option<u16>,
     pub fields: String,
-    pub hex: String,
+    /// The packet's first bytes (at most 256): the hex dump is made when shown.
+    pub head: Vec<u8>,
+    /// The packet's full length in bytes.
+    pub len: usize,
 }
 
 impl PacketRow {
+    /// The hex dump of the packet's first bytes, marked when cut short.
+    pub fn hex(&self) -> String {
+        let mut h = hex(&self.head);
+        if self.len > self.head.len() {
+            h.push_str(&format!(" … ({} bytes)", self.len));
+        }
+        h
+    }
+
     fn from_record(r: PacketRecord) -> Self {
         PacketRow {
             at: r.at,
@@ -71,7 +83,8 @@ impl PacketRow {
                 .map(|(k, v)| format!("{k}={v}"))
                 .collect::<Vec<_>>()
                 .join(" "),
-            hex: hex(&r.raw[..r.raw.len().min(256)]),
+            head: r.raw[..r.raw.len().min(256)].to_vec(),
+            len: r.raw.len(),
         }
     }
 }

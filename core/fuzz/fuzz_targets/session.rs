@@ -10,7 +10,8 @@
 //! - a new QoS>0 PUBLISH never reuses a packet id still in flight;
 //! - after `handle_timeout(now)` the next timeout is in the future (no busy loop).
 //!
-//! It also feeds every event to `DeviceHistory` and runs the page's views and `diagnose`.
+//! It also feeds every event to `DeviceHistory` and runs the page's views (ack timers,
+//! subscriptions, broker clock, probe summaries) and `diagnose`.
 #![no_main]
 
 use ackscope_core::auth::AuthInput;
@@ -309,7 +310,11 @@ impl Harness {
                 let flags = input.u8();
                 let payload = if flags & 4 != 0 {
                     let series = ["s1", "s2", "x"][usize::from(flags >> 3) % 3];
-                    let seq = u32::from(input.u16());
+                    let seq = if flags & 64 != 0 {
+                        u32::from(input.u16()) << 16 | u32::from(input.u16())
+                    } else {
+                        u32::from(input.u16())
+                    };
                     let delta = i64::from(input.u16() as i16) * 10;
                     Probe {
                         series: series.into(),
@@ -394,6 +399,13 @@ impl Harness {
         let _ = self.session.state().as_str();
         let _ = self.session.session_present();
         let _ = self.session.config();
+        // The messages view renders these on every update.
+        for (series, summary) in self.session.probe_summaries() {
+            assert!(
+                summary.distinct <= summary.received,
+                "{series}: {summary:?}"
+            );
+        }
         let _ = self.history.online_at(now);
         let _ = self.history.online_now();
     }

@@ -82,6 +82,10 @@ pub fn hex(bytes: &[u8]) -> String {
 #[derive(Debug)]
 pub struct Framer {
     buffer: Vec<u8>,
+    /// Where the next packet starts in `buffer`. Design: packets are read by moving this
+    /// offset and the buffer is compacted once per push, so a message holding many packets
+    /// costs time in proportion to its size, not packets x size.
+    start: usize,
     max_packet_bytes: usize,
     broken: bool,
 }
@@ -96,6 +100,7 @@ impl Framer {
     pub fn new(max_packet_bytes: usize) -> Self {
         Framer {
             buffer: Vec::new(),
+            start: 0,
             max_packet_bytes,
             broken: false,
         }
@@ -104,31 +109,35 @@ impl Framer {
     /// Appends the bytes of one WebSocket message.
     pub fn push(&mut self, bytes: &[u8]) {
         if !self.broken {
+            self.buffer.drain(..self.start);
+            self.start = 0;
             self.buffer.extend_from_slice(bytes);
         }
     }
 
     /// Bytes held back waiting for the rest of a packet.
     pub fn buffered(&self) -> usize {
-        self.buffer.len()
+        self.buffer.len() - self.start
     }
 
     /// The next whole packet, `Ok(None)` when more bytes are needed. After an error the
     /// framer stays broken: the stream cannot be resynchronised.
     pub fn next_frame(&mut self) -> Result<Option<Frame>, FramingError> {
-        if self.broken || self.buffer.is_empty() {
+        if self.broken || self.buffered() == 0 {
             return Ok(None);
         }
         let result = self.try_next();
         if result.is_err() {
             self.broken = true;
             self.buffer.clear();
+            self.start = 0;
         }
         result
     }
 
     fn try_next(&mut self) -> Result<Option<Frame>, FramingError> {
-        let mut cursor = Cursor::new(&self.buffer[..]);
+        let pending = &self.buffer[self.start..];
+        let mut cursor = Cursor::new(pending);
         let remaining = match FixedHeader::decode(&mut cursor) {
             Ok(header) => header.remaining_length as usize,
             // Reserved packet types still say how long they are; the packet decoder reports them.
@@ -139,7 +148,7 @@ impl Framer {
             Err(FixedHeaderError::MalformedRemainingLength) => {
                 return Err(FramingError::MalformedLength)
             }
-            Err(e) => return Err(malformed(e.to_string(), &self.buffer)),
+            Err(e) => return Err(malformed(e.to_string(), pending)),
         };
         let header_len = cursor.position() as usize;
         if remaining > self.max_packet_bytes {
@@ -149,10 +158,11 @@ impl Framer {
             });
         }
         let total = header_len + remaining;
-        if self.buffer.len() < total {
+        if pending.len() < total {
             return Ok(None);
         }
-        let raw: Vec<u8> = self.buffer.drain(..total).collect();
+        let raw: Vec<u8> = pending[..total].to_vec();
+        self.start += total;
         match VariablePacket::decode(&mut Cursor::new(&raw[..])) {
             Ok(packet) => Ok(Some(Frame { packet, raw })),
             Err(e) => Err(malformed(e.to_string(), &raw)),

@@ -147,3 +147,26 @@ proptest! {
         while let Ok(Some(_)) = framer.next_frame() {}
     }
 }
+
+#[test]
+fn one_message_holding_many_packets_is_read_in_linear_time() {
+    // 8 MB of small packets in one WebSocket message: reading each packet must not move
+    // the rest of the buffer (it took seconds before).
+    let one = publish_bytes("t", 1, &[7u8; 16]);
+    let count = 8 * 1024 * 1024 / one.len();
+    let bytes: Vec<u8> = one
+        .iter()
+        .copied()
+        .cycle()
+        .take(one.len() * count)
+        .collect();
+    let mut framer = Framer::default();
+    framer.push(&bytes);
+    let mut n = 0;
+    while let Some(frame) = framer.next_frame().expect("valid") {
+        assert_eq!(frame.raw, one);
+        n += 1;
+    }
+    assert_eq!(n, count);
+    assert_eq!(framer.buffered(), 0);
+}

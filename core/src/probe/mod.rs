@@ -6,7 +6,7 @@
 
 mod tracker;
 
-pub use tracker::{ProbeTracker, SeriesSummary};
+pub use tracker::{ProbeTracker, SeriesSummary, MISSING_LISTED};
 
 use crate::time::Millis;
 

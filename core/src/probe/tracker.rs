@@ -2,6 +2,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+/// Missing sequence numbers listed per series; the rest are counted.
+pub const MISSING_LISTED: usize = 20;
+
 /// What one probe series looks like from the receiving side.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct SeriesSummary {
@@ -9,7 +12,10 @@ pub struct SeriesSummary {
     pub distinct: usize,
     pub duplicates: usize,
     pub highest_seq: u32,
-    /// Sequence numbers below the highest one that never arrived.
+    /// How many sequence numbers below the highest one never arrived.
+    pub missing_count: u64,
+    /// The first of them (at most [`MISSING_LISTED`]), so that a hostile seq number cannot
+    /// make the page list four billion gaps.
     pub missing: Vec<u32>,
     /// Deliveries that came with a lower seq than one already received.
     pub out_of_order: usize,
@@ -47,7 +53,20 @@ impl ProbeTracker {
             .iter()
             .map(|(id, s)| {
                 let highest = s.highest.unwrap_or(0);
-                let missing = (1..=highest).filter(|n| !s.seen.contains(n)).collect();
+                // Walk the gaps between seen numbers: cost follows what was received, not
+                // the size of the numbers.
+                let mut missing = Vec::new();
+                let mut missing_count = 0u64;
+                let mut expected = 1u64;
+                for &seq in s.seen.iter().filter(|n| **n >= 1) {
+                    let seq = u64::from(seq);
+                    if seq > expected {
+                        missing_count += seq - expected;
+                        let room = MISSING_LISTED.saturating_sub(missing.len()) as u64;
+                        missing.extend((expected..seq).take(room as usize).map(|n| n as u32));
+                    }
+                    expected = seq + 1;
+                }
                 (
                     id.clone(),
                     SeriesSummary {
@@ -55,6 +74,7 @@ impl ProbeTracker {
                         distinct: s.seen.len(),
                         duplicates: s.received - s.seen.len(),
                         highest_seq: highest,
+                        missing_count,
                         missing,
                         out_of_order: s.out_of_order,
                     },
@@ -80,7 +100,21 @@ mod tests {
         assert_eq!(s.received, 5);
         assert_eq!(s.duplicates, 1);
         assert_eq!(s.missing, vec![4]);
+        assert_eq!(s.missing_count, 1);
         assert_eq!(s.out_of_order, 1);
         assert_eq!(s.highest_seq, 5);
+    }
+
+    #[test]
+    fn a_huge_sequence_number_is_counted_not_listed() {
+        // Found by the session fuzzer: seq 4294967295 made the page list every gap.
+        let mut t = ProbeTracker::default();
+        t.record("a", 2);
+        t.record("a", u32::MAX);
+        let (_, s) = &t.summaries()[0];
+        assert_eq!(s.missing_count, u64::from(u32::MAX) - 2);
+        assert_eq!(s.missing.len(), MISSING_LISTED);
+        assert_eq!(s.missing[0], 1);
+        assert_eq!(s.missing[1], 3);
     }
 }

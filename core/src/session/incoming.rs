@@ -111,8 +111,12 @@ impl Session {
             }
             (Some(Phase::Connected { .. }), VariablePacket::SubackPacket(p)) => {
                 let id = p.packet_identifier();
+                // Only an id we are waiting on is freed: a stray SUBACK must not release the
+                // id of an in-flight PUBLISH.
                 let filters = self.pending_subacks.remove(&id).unwrap_or_default();
-                self.ids.release(id);
+                if !filters.is_empty() {
+                    self.ids.release(id);
+                }
                 for (filter, code) in filters.iter().zip(p.subscribes()) {
                     let granted = match code {
                         SubscribeReturnCode::MaximumQoSLevel0 => Some(0),
@@ -137,8 +141,11 @@ impl Session {
             }
             (Some(Phase::Connected { .. }), VariablePacket::UnsubackPacket(p)) => {
                 let id = p.packet_identifier();
-                self.ids.release(id);
-                for filter in self.pending_unsubacks.remove(&id).unwrap_or_default() {
+                let filters = self.pending_unsubacks.remove(&id).unwrap_or_default();
+                if !filters.is_empty() {
+                    self.ids.release(id);
+                }
+                for filter in filters {
                     self.subscriptions.retain(|s| s.filter != filter);
                     self.push_event(Event::Unsubscribed { at: now, filter });
                 }

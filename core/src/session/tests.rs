@@ -816,3 +816,24 @@ fn an_empty_client_id_needs_a_clean_session() {
         Err(CommandError::EmptyClientIdNeedsCleanSession)
     );
 }
+
+#[test]
+fn a_stray_suback_does_not_free_the_id_of_an_inflight_publish() {
+    let mut h = Harness::new(config());
+    h.connect(false);
+    let id = h
+        .session
+        .publish("t", b"x".to_vec(), 1, false, h.now)
+        .expect("ok")
+        .expect("id");
+    h.drain();
+    h.broker_sends(SubackPacket::new(
+        id,
+        vec![SubscribeReturnCode::MaximumQoSLevel1],
+    ));
+    h.broker_sends(UnsubackPacket::new(id));
+    assert!(
+        h.session.ids.is_in_use(id),
+        "the PUBLISH still holds its id"
+    );
+}
