@@ -16,3 +16,11 @@ export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 
 echo "[bench] building and running core/examples/bench.rs (cargo run --release -p ackscope-core --example bench)"
 cargo run --quiet --release -p ackscope-core --example bench
+
+# The page itself: 100,000 QoS 1 messages through a real mosquitto into one device in
+# headless Chromium; end-to-end rate, DOM rows, scroll frame times, filter time, heap.
+export PATH="$PWD/node_modules/.bin:$PATH:/usr/sbin:/sbin"
+echo "[bench] building the release page (trunk build --release)"
+trunk build --release >/dev/null 2>&1 || trunk build --release
+echo "[bench] browser: 100,000 messages into the page (tests/e2e/bench-messages.mjs)"
+node tests/e2e/bench-messages.mjs "${BENCH_MESSAGES:-100000}"
