@@ -142,6 +142,24 @@ pub fn connection_view(p: &SectionProps) -> Html {
                     title={l.t("Withhold PUBACK/PUBREC of incoming messages until you press Ack", "收到消息后暂不发送 PUBACK/PUBREC,直到点击确认")}
                     on_change={Callback::from(move |v| d1.set_manual_ack(v))} />
             </div>
+            <details class="more">
+                <summary>{ l.t("Will, protocol, resubscribe", "遗嘱、协议、重新订阅") }</summary>
+                <div class="row">
+                    <TextField testid="will-topic" label={l.t("Will topic", "遗嘱主题")} value={form.will_topic.clone()} on_change={edit(|f, v| f.will_topic = v)} />
+                    <TextField testid="will-payload" label={l.t("Will payload", "遗嘱内容")} value={form.will_payload.clone()} on_change={edit(|f, v| f.will_payload = v)} />
+                    <SelectField testid="will-qos" label={l.t("Will QoS", "遗嘱 QoS")} value={form.will_qos.to_string()} options={super::fields::qos_options()}
+                        on_change={edit(|f, v| f.will_qos = v.parse().unwrap_or(0))} />
+                    <CheckField testid="will-retain" label={l.t("Will retain", "遗嘱保留")} checked={form.will_retain}
+                        on_change={{ let d = d.clone(); Callback::from(move |v| d.edit(|f| f.will_retain = v)) }} />
+                </div>
+                <div class="row">
+                    <CheckField testid="mqtt31" label={l.t("MQTT 3.1 (MQIsdp)", "MQTT 3.1 (MQIsdp)")} checked={form.mqtt31}
+                        on_change={{ let d = d.clone(); Callback::from(move |v| d.edit(|f| f.mqtt31 = v)) }} />
+                    <CheckField testid="resubscribe" label={l.t("Subscribe again after every connect", "每次连接后重新订阅")} checked={form.resubscribe}
+                        title={l.t("What the official demos do; the seed article says not doing it can delay delivery", "官方示例的做法;原文指出不这样做可能延迟投递")}
+                        on_change={{ let d = d.clone(); Callback::from(move |v| d.edit(|f| f.resubscribe = v)) }} />
+                </div>
+            </details>
             <div class="row actions">
                 <button class="primary" data-testid="connect" onclick={Callback::from(move |_| d2.connect())}
                     disabled={busy} title={l.t("Connect (while silent: come back on a new connection)", "连接(静默时:以新连接回来)")}>{ l.t("Connect", "连接") }</button>

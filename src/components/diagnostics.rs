@@ -53,6 +53,7 @@ pub fn diagnostics_view(p: &DiagnosticsProps) -> Html {
                             <span class={classes!("sev", f.severity.as_str())}>{ f.severity.as_str() }</span>
                             <code>{ f.rule }</code>
                             <span class="muted">{ format!("{} {}", l.t("device", "设备"), f.device + 1) }</span>
+                            if let Some(at) = f.at { <span class="mono muted" title={l.t("when the evidence happened: find it in the timeline and packet log", "证据发生的时间:可在时间线和报文日志中查找")}>{ super::messages::clock(at) }</span> }
                             <span>{ l.pick(f.evidence.en, f.evidence.zh) }</span>
                             if let Some(r) = f.remaining_ms { <b class="mono">{ format!("{:.1} s", r as f64 / 1000.0) }</b> }
                         </div>

@@ -4,7 +4,8 @@ use ackscope_core::auth::{credentials, AuthError, AuthInput, AuthMode};
 use ackscope_core::diagnostics::{DeviceSettings, SubscriptionFact};
 use ackscope_core::profile::{BrokerKind, BrokerProfile};
 use ackscope_core::session::SessionConfig;
-use ackscope_core::session::SubscriptionRow;
+use ackscope_core::session::{ProtocolVersion, SubscriptionRow, Will};
+use ackscope_core::topic::{validate_name, TopicError};
 
 /// The fields of a device panel. Secrets live here only while the page is open.
 #[derive(Clone, Debug, PartialEq)]
@@ -33,6 +34,14 @@ pub struct DeviceForm {
     pub reveal_secret: bool,
     /// Keep secrets in this browser's localStorage (explicit opt-in).
     pub keep_secrets: bool,
+    /// Send every subscription again after each CONNACK.
+    pub resubscribe: bool,
+    /// MQTT 3.1 (`MQIsdp`) instead of 3.1.1.
+    pub mqtt31: bool,
+    pub will_topic: String,
+    pub will_payload: String,
+    pub will_qos: u8,
+    pub will_retain: bool,
 }
 
 impl DeviceForm {
@@ -64,6 +73,12 @@ impl DeviceForm {
             endpoint_tls: true,
             reveal_secret: false,
             keep_secrets: false,
+            resubscribe: true,
+            mqtt31: false,
+            will_topic: String::new(),
+            will_payload: String::new(),
+            will_qos: 0,
+            will_retain: false,
         }
     }
 
@@ -98,6 +113,18 @@ impl DeviceForm {
             return Err(FormError::Url(url.to_string()));
         }
         let creds = credentials(&self.auth).map_err(FormError::Auth)?;
+        let will_topic = self.will_topic.trim();
+        let will = if will_topic.is_empty() {
+            None
+        } else {
+            validate_name(will_topic).map_err(FormError::WillTopic)?;
+            Some(Will {
+                topic: will_topic.to_string(),
+                payload: self.will_payload.clone().into_bytes(),
+                qos: self.will_qos.min(2),
+                retain: self.will_retain,
+            })
+        };
         Ok(SessionConfig {
             url: url.to_string(),
             client_id: self.auth.client_id.clone(),
@@ -106,6 +133,13 @@ impl DeviceForm {
             clean_session: self.clean_session,
             keepalive_secs: keepalive,
             manual_ack: self.manual_ack,
+            resubscribe_on_connect: self.resubscribe,
+            protocol: if self.mqtt31 {
+                ProtocolVersion::V31
+            } else {
+                ProtocolVersion::V311
+            },
+            will,
             profile: BrokerProfile::for_kind(self.broker),
             seed,
             ..Default::default()
@@ -119,6 +153,7 @@ pub enum FormError {
     Keepalive(String),
     Url(String),
     Auth(AuthError),
+    WillTopic(TopicError),
 }
 
 impl FormError {
@@ -127,6 +162,7 @@ impl FormError {
             FormError::Keepalive(v) => format!("Keepalive \"{v}\" is not a number of seconds from 0 to 65535."),
             FormError::Url(v) => format!("Broker URL \"{v}\" must start with ws:// or wss://, for example ws://127.0.0.1:9001/mqtt."),
             FormError::Auth(e) => e.message_en(),
+            FormError::WillTopic(e) => format!("Will topic: {}", e.message_en()),
         }
     }
 
@@ -137,6 +173,7 @@ impl FormError {
                 "服务端 URL“{v}”必须以 ws:// 或 wss:// 开头,例如 ws://127.0.0.1:9001/mqtt。"
             ),
             FormError::Auth(e) => e.message_zh(),
+            FormError::WillTopic(e) => format!("遗嘱主题:{}", e.message_zh()),
         }
     }
 }

@@ -30,6 +30,12 @@ pub struct Profile {
     pub pub_topic: String,
     pub group_id: String,
     pub device_id: String,
+    pub resubscribe: Option<bool>,
+    pub mqtt31: bool,
+    pub will_topic: String,
+    pub will_payload: String,
+    pub will_qos: u8,
+    pub will_retain: bool,
     /// Only in localStorage, only with `keep_secrets`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub secrets: Option<Secrets>,
@@ -79,6 +85,12 @@ impl Profile {
             pub_topic: f.pub_topic.clone(),
             group_id: f.group_id.clone(),
             device_id: f.device_id.clone(),
+            resubscribe: Some(f.resubscribe),
+            mqtt31: f.mqtt31,
+            will_topic: f.will_topic.clone(),
+            will_payload: f.will_payload.clone(),
+            will_qos: f.will_qos,
+            will_retain: f.will_retain,
             secrets: (keep_secrets && with_secrets).then(|| Secrets {
                 password: f.auth.password.clone(),
                 access_key_secret: f.auth.access_key_secret.clone(),
@@ -111,6 +123,12 @@ impl Profile {
         set(&mut f.keepalive, &self.keepalive);
         f.manual_ack = self.manual_ack;
         f.keep_secrets = self.keep_secrets;
+        f.resubscribe = self.resubscribe.unwrap_or(true);
+        f.mqtt31 = self.mqtt31;
+        f.will_topic = self.will_topic.clone();
+        f.will_payload = self.will_payload.clone();
+        f.will_qos = self.will_qos.min(2);
+        f.will_retain = self.will_retain;
         set(&mut f.sub_topic, &self.sub_topic);
         set(&mut f.pub_topic, &self.pub_topic);
         set(&mut f.group_id, &self.group_id);

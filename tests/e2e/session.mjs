@@ -132,4 +132,26 @@ export const scenarios = [
       assert((await findings(page)).includes('ack-timeout-pending'), 'the ack timeout clock is shown after coming back from silence');
     },
   },
+  {
+    name: 'drop-publishes-the-will-and-disconnect-does-not',
+    async run({ page }) {
+      const a = new DevicePanel(page, 0);
+      const b = await addDevice(page, 1);
+      await b.connect({ clientId: 'will-watcher' });
+      await b.subscribe('will/a', 1);
+      await a.root.locator('details.more > summary').click();
+      await a.el('will-topic').fill('will/a');
+      await a.el('will-payload').fill('device a is gone');
+      await a.connect({ clientId: 'will-a' });
+      await a.click('disconnect');
+      await a.waitState('disconnected');
+      await page.waitForTimeout(500);
+      assertEq(await b.messages().count(), 0, 'a clean DISCONNECT discards the will');
+      await a.click('connect');
+      await a.waitState('connected');
+      await a.click('drop');
+      await b.waitMessages(1);
+      assertEq((await b.messageFacts())[0].payload, 'device a is gone', 'a Drop makes the broker publish the will at once');
+    },
+  },
 ];
