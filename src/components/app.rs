@@ -146,13 +146,11 @@ pub fn app() -> Html {
         let dispatcher = version.dispatcher();
         use_effect_with((), move |_| {
             let interval = Interval::new(250, move || {
-                let ticking = devices.borrow().list.iter().any(|d| {
-                    d.read(|s| {
-                        !s.session.inflight_rows(0).is_empty()
-                            || s.session.broker_notice(0).is_some()
-                            || s.session.state().as_str() != "disconnected"
-                    })
-                });
+                let ticking = devices
+                    .borrow()
+                    .list
+                    .iter()
+                    .any(|d| d.read(|s| s.session.has_running_clocks()));
                 if ticking {
                     dispatcher.dispatch(());
                 }

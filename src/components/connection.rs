@@ -89,6 +89,10 @@ pub fn connection_view(p: &SectionProps) -> Html {
         Some(false) if !form.clean_session => l.t("Session Present = 0: the broker had no session for this ClientId (a first connect, or the session was lost)", "Session Present = 0:服务端没有该 ClientId 的会话(首次连接,或会话已丢失)").to_string(),
         Some(false) => l.t("Session Present = 0: a new session", "Session Present = 0:新会话").to_string(),
     };
+    let connect = {
+        let d = d.clone();
+        Callback::from(move |_: ()| d.connect())
+    };
     let d1 = d.clone();
     let d2 = d.clone();
     let d3 = d.clone();
@@ -98,9 +102,9 @@ pub fn connection_view(p: &SectionProps) -> Html {
         <div class="card connection">
             <div class="row">
                 <TextField testid="broker-url" label={l.t("Broker URL", "服务端 URL")} value={form.broker_url.clone()} wide=true
-                    placeholder="ws://127.0.0.1:9001/mqtt" on_change={edit(|f, v| f.broker_url = v)} on_enter={Some(d.clone().into_connect())} />
+                    placeholder="ws://127.0.0.1:9001/mqtt" on_change={edit(|f, v| f.broker_url = v)} on_enter={Some(connect.clone())} />
                 <TextField testid="client-id" label="ClientId" value={form.auth.client_id.clone()} wide=true error={client_id_error}
-                    on_change={edit(|f, v| f.auth.client_id = v)} on_enter={Some(d.clone().into_connect())} />
+                    on_change={edit(|f, v| f.auth.client_id = v)} on_enter={Some(connect.clone())} />
             </div>
             <div class="row">
                 <SelectField testid="broker-profile" label={l.t("Broker profile", "服务端类型")}
@@ -191,15 +195,5 @@ pub fn connection_view(p: &SectionProps) -> Html {
                 <div class="error" role="alert" data-testid="device-error">{ l.pick(e.en, e.zh) }</div>
             }
         </div>
-    }
-}
-
-trait IntoConnect {
-    fn into_connect(self) -> Callback<()>;
-}
-
-impl IntoConnect for crate::edge::device::Device {
-    fn into_connect(self) -> Callback<()> {
-        Callback::from(move |_| self.connect())
     }
 }

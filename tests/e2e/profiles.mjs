@@ -16,6 +16,7 @@ export const scenarios = [
       await d.fill('access-key-secret', 'top-secret-value');
       await d.fill('instance-id', 'post-cn-prof');
       await d.check('clean-session', false);
+      await page.waitForFunction(() => (localStorage.getItem('ackscope.profiles') ?? '').includes('GID_prof@@@dev1') && (localStorage.getItem('ackscope.profiles') ?? '').includes('"cleanSession": false'));
       const stored = await page.evaluate(() => localStorage.getItem('ackscope.profiles'));
       assert(stored.includes('GID_prof@@@dev1'), 'the profile is saved');
       assert(!stored.includes('top-secret-value'), 'without the secret');
@@ -29,7 +30,8 @@ export const scenarios = [
 
       await again.fill('access-key-secret', 'top-secret-value');
       await again.check('keep-secrets', true);
-      assert((await page.evaluate(() => localStorage.getItem('ackscope.profiles'))).includes('top-secret-value'), 'kept only after opting in');
+      await page.waitForFunction(() => localStorage.getItem('ackscope.profiles').includes('top-secret-value'), null, { timeout: 5_000 })
+        .catch(() => { throw new Error('assertion failed: the secret is kept after opting in'); });
 
       const [download] = await Promise.all([page.waitForEvent('download'), page.locator('[data-testid="profiles-export"]').click()]);
       const exported = await readFile(await download.path(), 'utf8');

@@ -22,6 +22,8 @@ export const scenarios = [
       await d.publish('e2e/out', 'hello from ackscope', 1);
       assertEq(await sub.done, ['e2e/out hello from ackscope'], 'mosquitto_sub receives what the page published');
 
+      // Renders are coalesced per frame: wait for the last packet of the exchange to be listed.
+      await d.root.locator('[data-testid="packet-row"][data-dir="in"][data-type="PUBACK"]').waitFor({ state: 'attached' });
       const types = await d.el('packet-row').evaluateAll((rows) => rows.map((r) => `${r.dataset.dir} ${r.dataset.type}`));
       for (const t of ['out CONNECT', 'in CONNACK', 'out SUBSCRIBE', 'in SUBACK', 'in PUBLISH', 'out PUBACK', 'out PUBLISH', 'in PUBACK']) {
         assert(types.includes(t), `packet log has ${t}: ${types}`);

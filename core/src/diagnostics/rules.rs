@@ -321,7 +321,8 @@ fn client_id_conflict(now: Millis, devices: &[DeviceFacts<'_>], out: &mut Vec<Fi
                     .connects
                     .last()
                     .is_some_and(|c| c.client_id == last.client_id)
-                && (o.history.online_now() || d.history.online_now())
+                && o.history.online_now()
+                && d.history.online_now()
         });
         let kicks = d
             .history

@@ -163,7 +163,7 @@ pub struct Session {
     /// The user wants this device online: reconnect after an unexpected loss.
     wants_online: bool,
     reconnect_attempt: u32,
-    reconnect_at: Option<Millis>,
+    pub(crate) reconnect_at: Option<Millis>,
     rng: u64,
     actions: VecDeque<Action>,
     events: VecDeque<Event>,
@@ -277,6 +277,8 @@ impl Session {
         }
         self.wants_online = true;
         self.reconnect_attempt = 0;
+        // A user's connect replaces a scheduled automatic one.
+        self.reconnect_at = None;
         self.open_connection(now);
         Ok(())
     }
@@ -498,7 +500,9 @@ impl Session {
     pub fn handle_timeout(&mut self, now: Millis) {
         if self.reconnect_at.is_some_and(|at| at <= now) {
             self.reconnect_at = None;
-            self.open_connection(now);
+            if self.current.is_none() {
+                self.open_connection(now);
+            }
         }
         if let Some(conn) = &self.current {
             let socket = conn.socket;

@@ -837,3 +837,20 @@ fn a_stray_suback_does_not_free_the_id_of_an_inflight_publish() {
         "the PUBLISH still holds its id"
     );
 }
+
+#[test]
+fn a_user_connect_while_reconnecting_cancels_the_scheduled_attempt() {
+    let mut h = Harness::new(config());
+    h.connect(false);
+    h.session.handle_socket_closed(h.socket(), h.now);
+    h.drain();
+    assert!(matches!(h.session.state(), ConnState::Reconnecting { .. }));
+    h.connect(true);
+    let live = h.socket();
+    h.advance(60_000);
+    assert!(
+        !h.closed.contains(&live),
+        "the scheduled attempt must not replace the live connection"
+    );
+    assert_eq!(h.session.state(), ConnState::Connected);
+}

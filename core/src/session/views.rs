@@ -131,6 +131,16 @@ impl Session {
         })
     }
 
+    /// Whether any clock the page shows is running (countdowns, reconnect, a live
+    /// connection's heartbeat), so that the page knows to keep redrawing.
+    pub fn has_running_clocks(&self) -> bool {
+        !self.outgoing.is_empty()
+            || !self.held.is_empty()
+            || self.reconnect_at.is_some()
+            || self.current.is_some()
+            || self.dead.is_some()
+    }
+
     /// Whether acks of incoming messages are withheld.
     pub fn manual_ack(&self) -> bool {
         self.config.manual_ack
