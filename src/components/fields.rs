@@ -107,3 +107,16 @@ pub fn qos_options() -> Vec<(AttrValue, AttrValue)> {
         })
         .collect()
 }
+
+/// A callback that sets one field of a struct held in component state (the list filters).
+pub fn setter<T: Clone + 'static>(
+    state: &UseStateHandle<T>,
+    set: fn(&mut T, String),
+) -> Callback<String> {
+    let state = state.clone();
+    Callback::from(move |v: String| {
+        let mut next = (*state).clone();
+        set(&mut next, v);
+        state.set(next);
+    })
+}

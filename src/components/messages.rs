@@ -2,7 +2,7 @@
 //! gap and duplicate summary of each probe series.
 
 use super::device_panel::SectionProps;
-use super::fields::{SelectField, TextField};
+use super::fields::{setter, SelectField, TextField};
 use crate::edge::download::download;
 use crate::i18n::Lang;
 use crate::view::export::{messages_csv, messages_json};
@@ -165,14 +165,7 @@ pub fn messages_view(p: &SectionProps) -> Html {
             follow.set(el.scroll_top() + el.client_height() >= el.scroll_height() - ROW_PX);
         })
     };
-    let set = |f: fn(&mut Filter, String)| {
-        let filter = filter.clone();
-        Callback::from(move |v: String| {
-            let mut next = (*filter).clone();
-            f(&mut next, v);
-            filter.set(next);
-        })
-    };
+    let set = |f: fn(&mut Filter, String)| setter(&filter, f);
     let export = |json: bool| {
         let d = d.clone();
         let filter = (*filter).clone();

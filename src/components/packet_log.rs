@@ -1,7 +1,7 @@
 //! Every packet in and out, with time, decoded fields and a hex dump; filter and export.
 
 use super::device_panel::SectionProps;
-use super::fields::{SelectField, TextField};
+use super::fields::{setter, SelectField, TextField};
 use super::messages::clock;
 use crate::edge::download::download;
 use crate::view::export::packets_json;
@@ -57,14 +57,7 @@ pub fn packet_log_view(p: &SectionProps) -> Html {
             kept[from..].iter().map(|r| (*r).clone()).collect(),
         )
     });
-    let set = |f: fn(&mut Filter, String)| {
-        let filter = filter.clone();
-        Callback::from(move |v: String| {
-            let mut next = (*filter).clone();
-            f(&mut next, v);
-            filter.set(next);
-        })
-    };
+    let set = |f: fn(&mut Filter, String)| setter(&filter, f);
     let export = {
         let d = d.clone();
         let filter = (*filter).clone();

@@ -575,6 +575,7 @@ impl Session {
                 self.actions.push_back(Action::Close { socket: old.socket });
             }
         }
+        self.abandon_pending_requests();
         let socket = SocketId(self.next_socket);
         self.next_socket += 1;
         self.current = Some(Connection::new(socket, now, self.config.max_packet_bytes));
@@ -808,6 +809,7 @@ impl Session {
             reason,
         });
         self.forget_socket(socket);
+        self.abandon_pending_requests();
         if self.went_offline_at.is_none() || self.state == ConnState::Connected {
             self.went_offline_at = Some(now);
         }
@@ -833,15 +835,22 @@ impl Session {
     /// Per-connection state that dies with a socket: pending SUBACKs, withheld acks.
     fn forget_socket(&mut self, socket: SocketId) {
         self.held.retain(|(s, _), _| *s != socket);
-        let sub_ids: Vec<u16> = self.pending_subacks.keys().copied().collect();
-        let unsub_ids: Vec<u16> = self.pending_unsubacks.keys().copied().collect();
-        if self.current.is_none() {
-            for id in sub_ids.into_iter().chain(unsub_ids) {
-                self.ids.release(id);
-            }
-            self.pending_subacks.clear();
-            self.pending_unsubacks.clear();
+    }
+
+    /// SUBACKs and UNSUBACKs still awaited die with the live connection; their ids are free
+    /// again (subscriptions are sent again on the next connect).
+    fn abandon_pending_requests(&mut self) {
+        let ids: Vec<u16> = self
+            .pending_subacks
+            .keys()
+            .chain(self.pending_unsubacks.keys())
+            .copied()
+            .collect();
+        for id in ids {
+            self.ids.release(id);
         }
+        self.pending_subacks.clear();
+        self.pending_unsubacks.clear();
     }
 
     fn report_silent_close(&mut self, conn: &Connection, now: Millis) {

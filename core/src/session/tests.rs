@@ -854,3 +854,19 @@ fn a_user_connect_while_reconnecting_cancels_the_scheduled_attempt() {
     );
     assert_eq!(h.session.state(), ConnState::Connected);
 }
+
+#[test]
+fn requests_awaiting_an_answer_do_not_leak_ids_across_a_takeover() {
+    let mut h = Harness::new(config());
+    h.connect(false);
+    h.session.subscribe("t", 1, h.now).expect("ok");
+    h.drain();
+    h.session.go_silent(h.now).expect("ok");
+    h.drain();
+    h.connect(true);
+    assert_eq!(
+        h.session.ids.in_use(),
+        1,
+        "only the resubscribe of the new connection holds an id"
+    );
+}
