@@ -40,3 +40,19 @@ impl Lang {
         }
     }
 }
+
+/// The label of a verdict or severity id in the page's language (the id stays in data-*).
+pub fn label(lang: Lang, id: &str) -> &str {
+    let zh = match id {
+        "live" => "实时",
+        "offline" => "离线",
+        "retained" => "保留",
+        "redelivered" => "重投",
+        "duplicate" => "重复",
+        "error" => "错误",
+        "warning" => "警告",
+        "info" => "提示",
+        _ => id,
+    };
+    lang.t(id, zh)
+}

@@ -50,7 +50,7 @@ pub fn diagnostics_view(p: &DiagnosticsProps) -> Html {
                         data-device={f.device.to_string()} data-remaining-ms={f.remaining_ms.map(|r| r.to_string())}
                         class={classes!("finding", f.severity.as_str())}>
                         <div class="finding-head">
-                            <span class={classes!("sev", f.severity.as_str())}>{ f.severity.as_str() }</span>
+                            <span class={classes!("sev", f.severity.as_str())}>{ crate::i18n::label(l, f.severity.as_str()) }</span>
                             <code>{ f.rule }</code>
                             <span class="muted">{ format!("{} {}", l.t("device", "设备"), f.device + 1) }</span>
                             if let Some(at) = f.at { <span class="mono muted" title={l.t("when the evidence happened: find it in the timeline and packet log", "证据发生的时间:可在时间线和报文日志中查找")}>{ super::messages::clock(at) }</span> }

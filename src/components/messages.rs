@@ -193,7 +193,7 @@ pub fn messages_view(p: &SectionProps) -> Html {
             .chain(
                 ["live", "offline", "retained", "redelivered", "duplicate"]
                     .into_iter()
-                    .map(|v| (v, v)),
+                    .map(|v| (v, crate::i18n::label(l, v))),
             )
             .map(|(v, t)| (AttrValue::from(v), AttrValue::from(t.to_string())))
             .collect();
@@ -225,6 +225,10 @@ pub fn messages_view(p: &SectionProps) -> Html {
                 <ol class="messages" style={format!("height:{}px;padding-top:{}px", matching as i32 * ROW_PX, start as i32 * ROW_PX)}>
                     { for rows.into_iter().map(|(i, m)| {
                         let select = { let selected = selected.clone(); Callback::from(move |_| selected.set(Some(i))) };
+                        let select_key = {
+                            let selected = selected.clone();
+                            Callback::from(move |e: KeyboardEvent| if e.key() == "Enter" || e.key() == " " { selected.set(Some(i)) })
+                        };
                         html! {
                             <li data-testid="msg-row" data-topic={m.topic.clone()} data-qos={m.qos.to_string()}
                                 data-verdict={m.verdict.as_str()} data-dup={if m.dup { "1" } else { "0" }}
@@ -232,10 +236,10 @@ pub fn messages_view(p: &SectionProps) -> Html {
                                 data-probe-seq={m.probe_seq.map(|s| s.to_string())}
                                 data-dead={m.into_dead_connection.then_some("1")}
                                 class={classes!(m.into_dead_connection.then_some("dead"), (*selected == Some(i)).then_some("selected"))}
-                                onclick={select}>
+                                onclick={select} onkeydown={select_key} tabindex="0">
                                 <span class="mono time">{ clock(m.at) }</span>
                                 <span class={classes!("badge", m.verdict.as_str())} title={if m.certain { l.t("certain", "确定") } else { l.t("inferred", "推断") }}>
-                                    { m.verdict.as_str() }{ if m.certain { "" } else { "?" } }</span>
+                                    { crate::i18n::label(l, m.verdict.as_str()) }{ if m.certain { "" } else { "?" } }</span>
                                 <span class="badge qos">{ format!("QoS {}", m.qos) }</span>
                                 if m.dup { <span class="badge dup">{"DUP"}</span> }
                                 if m.retain { <span class="badge retain">{"RETAIN"}</span> }

@@ -870,3 +870,82 @@ fn requests_awaiting_an_answer_do_not_leak_ids_across_a_takeover() {
         "only the resubscribe of the new connection holds an id"
     );
 }
+
+#[test]
+fn mqtt_3_1_connects_with_mqisdp_level_3() {
+    let mut h = Harness::new(SessionConfig {
+        protocol: ProtocolVersion::V31,
+        ..config()
+    });
+    h.session.connect(h.now).expect("ok");
+    h.drain();
+    h.session.handle_socket_open(h.socket(), h.now);
+    h.drain();
+    match &h.sent[0].1 {
+        VariablePacket::ConnectPacket(c) => {
+            assert_eq!(c.protocol_name(), "MQIsdp");
+            assert_eq!(c.protocol_level() as u8, 3);
+        }
+        other => panic!("expected CONNECT, got {other:?}"),
+    }
+}
+
+#[test]
+fn unsubscribe_removes_the_subscription_on_unsuback() {
+    let mut h = Harness::new(config());
+    h.connect(false);
+    h.session.subscribe("t", 1, h.now).expect("ok");
+    h.drain();
+    let id = h.last_subscribe_id();
+    h.broker_sends(SubackPacket::new(
+        id,
+        vec![SubscribeReturnCode::MaximumQoSLevel1],
+    ));
+    h.session.unsubscribe("t", h.now).expect("ok");
+    h.drain();
+    let unsub_id = h
+        .sent
+        .iter()
+        .rev()
+        .find_map(|(_, p, _)| match p {
+            VariablePacket::UnsubscribePacket(u) => Some(u.packet_identifier()),
+            _ => None,
+        })
+        .expect("UNSUBSCRIBE sent");
+    assert_eq!(
+        h.session.subscription_rows().len(),
+        1,
+        "kept until UNSUBACK"
+    );
+    h.broker_sends(UnsubackPacket::new(unsub_id));
+    assert!(h.session.subscription_rows().is_empty());
+    assert!(h
+        .events
+        .iter()
+        .any(|e| matches!(e, Event::Unsubscribed { filter, .. } if filter == "t")));
+}
+
+#[test]
+fn the_will_goes_into_connect() {
+    let mut h = Harness::new(SessionConfig {
+        will: Some(Will {
+            topic: "w".into(),
+            payload: b"gone".to_vec(),
+            qos: 1,
+            retain: true,
+        }),
+        ..config()
+    });
+    h.session.connect(h.now).expect("ok");
+    h.drain();
+    h.session.handle_socket_open(h.socket(), h.now);
+    h.drain();
+    match &h.sent[0].1 {
+        VariablePacket::ConnectPacket(c) => {
+            assert_eq!(c.will(), Some(("w", &b"gone"[..])));
+            assert_eq!(c.will_qos(), 1);
+            assert!(c.will_retain());
+        }
+        other => panic!("expected CONNECT, got {other:?}"),
+    }
+}
