@@ -99,8 +99,9 @@ export const scenarios = [
       const text = await closed.textContent();
       const offset = Number(/([+-]\d+\.\d) s from the prediction/.exec(text)[1]);
       // 1.5 x keepalive is the earliest moment; mosquitto checks keepalives on its own tick,
-      // so it closes 1.7-2.5 s late on an idle machine (reference/brokers.md), later under load.
-      assert(offset >= -1 && offset <= 5, `observed close near the prediction: ${text}`);
+      // so it closes 1.7-2.5 s late on an idle machine (reference/brokers.md), +3.1 s seen here
+      // under load; the bound catches a page that reports nonsense, not broker jitter.
+      assert(offset >= -1 && offset <= 8, `observed close near the prediction: ${text}`);
       await rx.waitState('disconnected');
       await rx.click('connect');
       await rx.waitState('connected');
