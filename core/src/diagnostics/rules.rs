@@ -278,16 +278,17 @@ fn qos_meaning(d: &DeviceFacts<'_>, out: &mut Vec<Finding>) {
 
 fn qos0_publish(devices: &[DeviceFacts<'_>], out: &mut Vec<Finding>) {
     for sender in devices {
-        let Some((at, topic, _)) = sender.history.publishes.iter().rev().find(|(_, t, _)| {
-            // The latest publish to each topic decides: a later QoS 1 publish clears it.
-            sender
-                .history
-                .publishes
-                .iter()
-                .rev()
-                .find(|(_, t2, _)| t2 == t)
-                .is_some_and(|(_, _, q)| *q == 0)
-        }) else {
+        // The latest publish to each topic decides: a later QoS 1 publish clears it. Walking
+        // back, the first publish seen for a topic is its latest.
+        let mut seen = std::collections::HashSet::new();
+        let Some((at, topic, _)) = sender
+            .history
+            .publishes
+            .iter()
+            .rev()
+            .filter(|(_, t, _)| seen.insert(t.as_str()))
+            .find(|(_, _, q)| *q == 0)
+        else {
             continue;
         };
         let receiver = devices.iter().find(|r| {

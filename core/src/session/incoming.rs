@@ -12,6 +12,9 @@ use crate::verdicts::{classify, Observation};
 use mqtt::packet::suback::SubscribeReturnCode;
 use mqtt::packet::{PubcompPacket, PublishPacket, PubrelPacket, VariablePacket};
 
+/// Dead deliveries remembered for linking redeliveries back to them.
+const MAX_DEAD_DELIVERIES: usize = 10_000;
+
 impl Session {
     /// Bytes of one WebSocket message from `socket`.
     pub fn handle_bytes(&mut self, socket: SocketId, bytes: &[u8], now: Millis) {
@@ -292,6 +295,10 @@ impl Session {
             (obs, key)
         };
         if let Some(id) = id {
+            // Bounded: deliveries never redelivered must not slow every later message down.
+            if self.dead_deliveries.len() >= MAX_DEAD_DELIVERIES {
+                self.dead_deliveries.remove(0);
+            }
             self.dead_deliveries.push((key, now));
             self.held.insert(
                 (socket, id),

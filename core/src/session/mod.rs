@@ -158,7 +158,6 @@ pub struct Session {
     pub(crate) dead_deliveries: Vec<(Vec<u8>, Millis)>,
     pub(crate) probes: ProbeTracker,
     pub(crate) session_present: Option<bool>,
-    pub(crate) went_offline_at: Option<Millis>,
     pub(crate) last_rtt_ms: Option<Millis>,
     /// The user wants this device online: reconnect after an unexpected loss.
     wants_online: bool,
@@ -189,7 +188,6 @@ impl Session {
             dead_deliveries: Vec::new(),
             probes: ProbeTracker::default(),
             session_present: None,
-            went_offline_at: None,
             last_rtt_ms: None,
             wants_online: false,
             reconnect_attempt: 0,
@@ -323,7 +321,6 @@ impl Session {
         conn.ping_sent_at = None;
         self.wants_online = false;
         self.reconnect_at = None;
-        self.went_offline_at = Some(now);
         // Acks withheld so far will never be sent now: they become dead deliveries.
         for h in self.held.values_mut() {
             h.dead = true;
@@ -810,9 +807,6 @@ impl Session {
         });
         self.forget_socket(socket);
         self.abandon_pending_requests();
-        if self.went_offline_at.is_none() || self.state == ConnState::Connected {
-            self.went_offline_at = Some(now);
-        }
         if self.wants_online && !final_ && self.config.reconnect.enabled {
             let delay = self.backoff_delay();
             self.reconnect_attempt += 1;

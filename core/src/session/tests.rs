@@ -76,13 +76,18 @@ impl Harness {
         self.drain();
     }
 
-    /// Connects and answers CONNACK with the given Session Present.
-    fn connect(&mut self, session_present: bool) {
+    /// Connects up to the CONNECT: the socket opened, nothing answered yet.
+    fn open(&mut self) {
         self.session.connect(self.now).expect("connect allowed");
         self.drain();
         let socket = self.socket();
         self.session.handle_socket_open(socket, self.now);
         self.drain();
+    }
+
+    /// Connects and answers CONNACK with the given Session Present.
+    fn connect(&mut self, session_present: bool) {
+        self.open();
         self.broker_sends(ConnackPacket::new(
             session_present,
             ConnectReturnCode::ConnectionAccepted,
@@ -164,10 +169,7 @@ fn the_connect_password_is_masked_in_the_packet_log() {
         password: Some("s3cret".into()),
         ..config()
     });
-    h.session.connect(h.now).expect("ok");
-    h.drain();
-    h.session.handle_socket_open(h.socket(), h.now);
-    h.drain();
+    h.open();
     let logged = h
         .events
         .iter()
@@ -195,10 +197,7 @@ fn connack_records_session_present_and_connects() {
 #[test]
 fn a_refused_connect_names_the_reason_and_does_not_reconnect() {
     let mut h = Harness::new(config());
-    h.session.connect(h.now).expect("ok");
-    h.drain();
-    h.session.handle_socket_open(h.socket(), h.now);
-    h.drain();
+    h.open();
     h.broker_sends(ConnackPacket::new(false, ConnectReturnCode::NotAuthorized));
     assert!(h.events.iter().any(|e| matches!(
         e,
@@ -505,10 +504,7 @@ fn a_missing_pingresp_declares_the_connection_lost_and_reconnects() {
 #[test]
 fn a_missing_connack_times_out() {
     let mut h = Harness::new(config());
-    h.session.connect(h.now).expect("ok");
-    h.drain();
-    h.session.handle_socket_open(h.socket(), h.now);
-    h.drain();
+    h.open();
     h.advance(10_000);
     assert!(h.events.iter().any(|e| matches!(
         e,
@@ -877,10 +873,7 @@ fn mqtt_3_1_connects_with_mqisdp_level_3() {
         protocol: ProtocolVersion::V31,
         ..config()
     });
-    h.session.connect(h.now).expect("ok");
-    h.drain();
-    h.session.handle_socket_open(h.socket(), h.now);
-    h.drain();
+    h.open();
     match &h.sent[0].1 {
         VariablePacket::ConnectPacket(c) => {
             assert_eq!(c.protocol_name(), "MQIsdp");
@@ -936,10 +929,7 @@ fn the_will_goes_into_connect() {
         }),
         ..config()
     });
-    h.session.connect(h.now).expect("ok");
-    h.drain();
-    h.session.handle_socket_open(h.socket(), h.now);
-    h.drain();
+    h.open();
     match &h.sent[0].1 {
         VariablePacket::ConnectPacket(c) => {
             assert_eq!(c.will(), Some(("w", &b"gone"[..])));
