@@ -122,6 +122,16 @@ impl Harness {
             .collect()
     }
 
+    /// Subscribes and answers the SUBACK with `code`.
+    fn subscribed(&mut self, filter: &str, qos: u8, code: SubscribeReturnCode) {
+        self.session
+            .subscribe(filter, qos, self.now)
+            .expect("valid filter");
+        self.drain();
+        let id = self.last_subscribe_id();
+        self.broker_sends(SubackPacket::new(id, vec![code]));
+    }
+
     fn last_subscribe_id(&self) -> u16 {
         self.sent
             .iter()
@@ -256,13 +266,7 @@ fn a_lost_connection_reconnects_with_growing_jittered_delays() {
 fn subscribe_reports_a_lower_granted_qos_and_a_failure() {
     let mut h = Harness::new(config());
     h.connect(false);
-    h.session.subscribe("a/b", 1, h.now).expect("ok");
-    h.drain();
-    let id = h.last_subscribe_id();
-    h.broker_sends(SubackPacket::new(
-        id,
-        vec![SubscribeReturnCode::MaximumQoSLevel0],
-    ));
+    h.subscribed("a/b", 1, SubscribeReturnCode::MaximumQoSLevel0);
     h.session.subscribe("denied", 1, h.now).expect("ok");
     h.drain();
     let id = h.last_subscribe_id();
@@ -887,13 +891,7 @@ fn mqtt_3_1_connects_with_mqisdp_level_3() {
 fn unsubscribe_removes_the_subscription_on_unsuback() {
     let mut h = Harness::new(config());
     h.connect(false);
-    h.session.subscribe("t", 1, h.now).expect("ok");
-    h.drain();
-    let id = h.last_subscribe_id();
-    h.broker_sends(SubackPacket::new(
-        id,
-        vec![SubscribeReturnCode::MaximumQoSLevel1],
-    ));
+    h.subscribed("t", 1, SubscribeReturnCode::MaximumQoSLevel1);
     h.session.unsubscribe("t", h.now).expect("ok");
     h.drain();
     let unsub_id = h
