@@ -11,6 +11,7 @@ pub mod framing;
 pub mod probe;
 pub mod profile;
 pub mod session;
+pub mod text;
 pub mod time;
 pub mod topic;
 pub mod verdicts;

@@ -59,21 +59,7 @@ pub struct DeviceFacts<'a> {
     pub history: &'a DeviceHistory,
 }
 
-/// Text in both languages.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Bilingual {
-    pub en: String,
-    pub zh: String,
-}
-
-impl Bilingual {
-    pub fn new(en: impl Into<String>, zh: impl Into<String>) -> Self {
-        Bilingual {
-            en: en.into(),
-            zh: zh.into(),
-        }
-    }
-}
+pub use crate::text::Bilingual;
 
 /// A finding: what is wrong, the evidence, why it matters and how to fix it.
 #[derive(Clone, Debug, PartialEq, Eq)]

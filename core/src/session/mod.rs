@@ -6,12 +6,14 @@
 //! `poll_event` (what to show), then `poll_timeout` (when to call `handle_timeout`).
 
 mod config;
+mod error;
 mod connection;
 mod events;
 mod incoming;
 mod packet_ids;
 mod views;
 
+pub use error::CommandError;
 pub use config::{ProtocolVersion, Qos, ReconnectPolicy, SessionConfig, Will};
 pub use events::{
     Action, CloseReason, ConnState, ConnackRefusal, Direction, Event, IncomingMessage,
@@ -35,55 +37,6 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 /// How long the replay burst after a Session Present = 1 CONNACK is assumed to last
 /// without a message; each message in it extends it.
 const REPLAY_QUIET_MS: Millis = 500;
-
-/// Why a command was refused. Plain values, so they can sit in view state.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum CommandError {
-    NotConnected,
-    AlreadyConnected,
-    Topic(TopicError),
-    Qos(u8),
-    PayloadTooLarge { bytes: usize, limit: usize },
-    NoFreePacketId,
-    UnknownPacketId(u16),
-    EmptyClientIdNeedsCleanSession,
-}
-
-impl CommandError {
-    pub fn message_en(&self) -> String {
-        match self {
-            Self::NotConnected => "Not connected: connect first.".into(),
-            Self::AlreadyConnected => "Already connected or connecting.".into(),
-            Self::Topic(e) => e.message_en(),
-            Self::Qos(q) => format!("QoS {q} does not exist: use 0, 1 or 2 (3 is reserved)."),
-            Self::PayloadTooLarge { bytes, limit } => {
-                format!("The payload is {bytes} bytes; the limit here is {limit}.")
-            }
-            Self::NoFreePacketId => "All 65535 packet ids are in flight.".into(),
-            Self::UnknownPacketId(id) => format!("No withheld message has packet id {id}."),
-            Self::EmptyClientIdNeedsCleanSession => {
-                "An empty ClientId needs cleanSession on (MQTT 3.1.1, 3.1.3.1).".into()
-            }
-        }
-    }
-
-    pub fn message_zh(&self) -> String {
-        match self {
-            Self::NotConnected => "未连接:请先连接。".into(),
-            Self::AlreadyConnected => "已连接或正在连接。".into(),
-            Self::Topic(e) => e.message_zh(),
-            Self::Qos(q) => format!("不存在 QoS {q}:请使用 0、1 或 2(3 为保留值)。"),
-            Self::PayloadTooLarge { bytes, limit } => {
-                format!("消息体 {bytes} 字节,此处上限为 {limit} 字节。")
-            }
-            Self::NoFreePacketId => "65535 个报文标识符均在传输中。".into(),
-            Self::UnknownPacketId(id) => format!("没有报文标识符为 {id} 的待确认消息。"),
-            Self::EmptyClientIdNeedsCleanSession => {
-                "空 ClientId 需要开启 cleanSession(MQTT 3.1.1,3.1.3.1)。".into()
-            }
-        }
-    }
-}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 /// The ack an outgoing QoS>0 message waits for.

@@ -1,5 +1,7 @@
 //! Topic names and filters (MQTT 3.1.1 section 4.7): validation with clear reasons, and matching.
 
+use crate::text::Bilingual;
+
 /// Why a topic name or filter is not valid.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum TopicError {
@@ -17,34 +19,28 @@ pub enum TopicError {
 }
 
 impl TopicError {
-    pub fn message_en(&self) -> String {
+    pub fn text(&self) -> Bilingual {
         match self {
-            TopicError::Empty => "The topic is empty.".into(),
-            TopicError::TooLong { bytes } => {
-                format!("The topic is {bytes} bytes long; MQTT allows 65535.")
+            TopicError::Empty => Bilingual::new("The topic is empty.", "主题为空。"),
+            TopicError::TooLong { bytes } => Bilingual::new(
+                format!("The topic is {bytes} bytes long; MQTT allows 65535."),
+                format!("主题长 {bytes} 字节,MQTT 最多允许 65535。"),
+            ),
+            TopicError::NulCharacter => {
+                Bilingual::new("The topic contains a NUL character.", "主题包含 NUL 字符。")
             }
-            TopicError::NulCharacter => "The topic contains a NUL character.".into(),
-            TopicError::WildcardInName => {
-                "A topic to publish to cannot contain + or #: wildcards are for subscriptions."
-                    .into()
-            }
-            TopicError::MisplacedMultiLevelWildcard => {
-                "# must be the last level on its own, as in a/b/#.".into()
-            }
-            TopicError::MisplacedSingleLevelWildcard => {
-                "+ must fill a whole level, as in a/+/c.".into()
-            }
-        }
-    }
-
-    pub fn message_zh(&self) -> String {
-        match self {
-            TopicError::Empty => "主题为空。".into(),
-            TopicError::TooLong { bytes } => format!("主题长 {bytes} 字节,MQTT 最多允许 65535。"),
-            TopicError::NulCharacter => "主题包含 NUL 字符。".into(),
-            TopicError::WildcardInName => "发布的主题不能包含 + 或 #:通配符只用于订阅。".into(),
-            TopicError::MisplacedMultiLevelWildcard => "# 必须单独作为最后一级,例如 a/b/#。".into(),
-            TopicError::MisplacedSingleLevelWildcard => "+ 必须独占一级,例如 a/+/c。".into(),
+            TopicError::WildcardInName => Bilingual::new(
+                "A topic to publish to cannot contain + or #: wildcards are for subscriptions.",
+                "发布的主题不能包含 + 或 #:通配符只用于订阅。",
+            ),
+            TopicError::MisplacedMultiLevelWildcard => Bilingual::new(
+                "# must be the last level on its own, as in a/b/#.",
+                "# 必须单独作为最后一级,例如 a/b/#。",
+            ),
+            TopicError::MisplacedSingleLevelWildcard => Bilingual::new(
+                "+ must fill a whole level, as in a/+/c.",
+                "+ 必须独占一级,例如 a/+/c。",
+            ),
         }
     }
 }

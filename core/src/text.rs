@@ -1,0 +1,27 @@
+//! Text the page shows, in both of its languages. Every error, event and finding the core
+//! explains has one `text()` that returns a `Bilingual`: the two languages sit side by side
+//! in one match arm, so neither can drift from the other.
+
+/// Text in both languages.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct Bilingual {
+    pub en: String,
+    pub zh: String,
+}
+
+impl Bilingual {
+    pub fn new(en: impl Into<String>, zh: impl Into<String>) -> Self {
+        Bilingual {
+            en: en.into(),
+            zh: zh.into(),
+        }
+    }
+
+    /// This text with a prefix in each language (`"Will topic: "`, `"遗嘱主题:"`).
+    pub fn prefixed(&self, en: &str, zh: &str) -> Self {
+        Bilingual {
+            en: format!("{en}{}", self.en),
+            zh: format!("{zh}{}", self.zh),
+        }
+    }
+}
