@@ -1,5 +1,6 @@
 //! Broker profiles: the limits and clocks of the broker a device talks to.
 
+use crate::text::Bilingual;
 use crate::time::Millis;
 
 /// Which kind of broker a device talks to; it decides the limits checked as the user types
@@ -83,37 +84,26 @@ impl LimitProblem {
         }
     }
 
-    pub fn message_en(&self) -> String {
+    pub fn text(&self) -> Bilingual {
         match self {
-            LimitProblem::PayloadTooLarge { bytes, limit } => {
-                format!("{bytes} bytes: this broker discards payloads over {limit} bytes.")
-            }
-            LimitProblem::TopicTooLong { chars, limit } => {
-                format!("{chars} characters: this broker allows topics of {limit} at most.")
-            }
-            LimitProblem::Qos2Persistent => {
-                "This broker does not support QoS 2 with cleanSession off: use QoS 1.".into()
-            }
-            LimitProblem::TooManySubscriptions { count, limit } => {
-                format!("{count} subscriptions: this broker allows {limit}; more may be dropped silently.")
-            }
-        }
-    }
-
-    pub fn message_zh(&self) -> String {
-        match self {
-            LimitProblem::PayloadTooLarge { bytes, limit } => {
-                format!("{bytes} 字节:该服务端会丢弃超过 {limit} 字节的消息体。")
-            }
-            LimitProblem::TopicTooLong { chars, limit } => {
-                format!("{chars} 个字符:该服务端的主题最多 {limit} 个字符。")
-            }
-            LimitProblem::Qos2Persistent => {
-                "该服务端不支持 cleanSession 关闭时的 QoS 2:请使用 QoS 1。".into()
-            }
-            LimitProblem::TooManySubscriptions { count, limit } => {
-                format!("{count} 个订阅:该服务端上限为 {limit},超出部分可能被静默丢弃。")
-            }
+            LimitProblem::PayloadTooLarge { bytes, limit } => Bilingual::new(
+                format!("{bytes} bytes: this broker discards payloads over {limit} bytes."),
+                format!("{bytes} 字节:该服务端会丢弃超过 {limit} 字节的消息体。"),
+            ),
+            LimitProblem::TopicTooLong { chars, limit } => Bilingual::new(
+                format!("{chars} characters: this broker allows topics of {limit} at most."),
+                format!("{chars} 个字符:该服务端的主题最多 {limit} 个字符。"),
+            ),
+            LimitProblem::Qos2Persistent => Bilingual::new(
+                "This broker does not support QoS 2 with cleanSession off: use QoS 1.",
+                "该服务端不支持 cleanSession 关闭时的 QoS 2:请使用 QoS 1。",
+            ),
+            LimitProblem::TooManySubscriptions { count, limit } => Bilingual::new(
+                format!(
+                    "{count} subscriptions: this broker allows {limit}; more may be dropped silently."
+                ),
+                format!("{count} 个订阅:该服务端上限为 {limit},超出部分可能被静默丢弃。"),
+            ),
         }
     }
 }
@@ -179,6 +169,6 @@ mod tests {
         assert_eq!(a.check_subscription_count(30), None);
         assert!(problems
             .iter()
-            .all(|p| !p.message_en().is_empty() && !p.message_zh().is_empty()));
+            .all(|p| !p.text().en.is_empty() && !p.text().zh.is_empty()));
     }
 }

@@ -55,7 +55,7 @@ fn drain(framer: &mut Framer, out: &mut Outcome) {
             }
             Ok(None) => return,
             Err(e) => {
-                let _ = (e.message_en(), e.message_zh());
+                let _ = e.text();
                 out.error = Some(e);
                 assert!(framer.buffered() == 0, "a broken framer keeps no bytes");
                 return;

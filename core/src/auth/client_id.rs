@@ -1,6 +1,7 @@
 //! ClientId building and checks: Alibaba's `GroupId@@@DeviceId` rules and MQTT 3.1.1's.
 
 use super::quote_chars;
+use crate::text::Bilingual;
 
 /// Separator between GroupId and DeviceId in an Alibaba ClientId.
 pub const CLIENT_ID_SEPARATOR: &str = "@@@";
@@ -50,74 +51,67 @@ pub enum ClientIdProblem {
 }
 
 impl ClientIdProblem {
-    /// Human text in English.
-    pub fn message_en(&self) -> String {
+    /// Human text in both languages.
+    pub fn text(&self) -> Bilingual {
         match self {
-            ClientIdProblem::Empty => "The ClientId is empty; Alibaba needs GroupId@@@DeviceId, \
-                 for example GID_test@@@device1."
-                .into(),
-            ClientIdProblem::TooLong { len } => format!(
-                "The ClientId has {len} characters; Alibaba allows at most {ALIYUN_CLIENT_ID_MAX_CHARS}."
+            ClientIdProblem::Empty => Bilingual::new(
+                "The ClientId is empty; Alibaba needs GroupId@@@DeviceId, \
+                 for example GID_test@@@device1.",
+                "ClientId 为空；阿里云要求 GroupId@@@DeviceId 格式，例如 GID_test@@@device1。",
             ),
-            ClientIdProblem::BadCharacters { chars } => format!(
-                "The ClientId contains {}; only letters, digits, '-', '_' and one '@@@' are allowed.",
-                quote_chars(chars)
+            ClientIdProblem::TooLong { len } => Bilingual::new(
+                format!(
+                    "The ClientId has {len} characters; Alibaba allows at most {ALIYUN_CLIENT_ID_MAX_CHARS}."
+                ),
+                format!("ClientId 有 {len} 个字符；阿里云最多允许 {ALIYUN_CLIENT_ID_MAX_CHARS} 个。"),
             ),
-            ClientIdProblem::MissingSeparator => "The ClientId has no '@@@'; Alibaba needs \
-                 GroupId@@@DeviceId, for example GID_test@@@device1."
-                .into(),
-            ClientIdProblem::GroupIdPrefix => {
-                "The GroupId (before '@@@') must start with GID_ or GID-.".into()
-            }
-            ClientIdProblem::GroupIdLength { len } => format!(
-                "The GroupId has {len} characters; it must have {} to {}.",
-                GROUP_ID_CHARS.start(),
-                GROUP_ID_CHARS.end()
+            ClientIdProblem::BadCharacters { chars } => Bilingual::new(
+                format!(
+                    "The ClientId contains {}; only letters, digits, '-', '_' and one '@@@' are allowed.",
+                    quote_chars(chars)
+                ),
+                format!(
+                    "ClientId 含有 {}；只允许字母、数字、“-”、“_”和一个“@@@”。",
+                    quote_chars(chars)
+                ),
             ),
-            ClientIdProblem::EmptyDeviceId => {
-                "The DeviceId (after '@@@') is empty.".into()
-            }
-            ClientIdProblem::EmptyWithoutCleanSession => "An empty ClientId is allowed only with \
-                 clean session: the broker cannot keep a session for a nameless client."
-                .into(),
-            ClientIdProblem::TooManyBytes { bytes } => format!(
-                "The ClientId is {bytes} bytes in UTF-8; MQTT allows at most {MQTT_CLIENT_ID_MAX_BYTES}."
+            ClientIdProblem::MissingSeparator => Bilingual::new(
+                "The ClientId has no '@@@'; Alibaba needs \
+                 GroupId@@@DeviceId, for example GID_test@@@device1.",
+                "ClientId 中没有“@@@”；阿里云要求 GroupId@@@DeviceId 格式，例如 GID_test@@@device1。",
             ),
-        }
-    }
-
-    /// Human text in Simplified Chinese.
-    pub fn message_zh(&self) -> String {
-        match self {
-            ClientIdProblem::Empty => {
-                "ClientId 为空；阿里云要求 GroupId@@@DeviceId 格式，例如 GID_test@@@device1。"
-                    .into()
-            }
-            ClientIdProblem::TooLong { len } => format!(
-                "ClientId 有 {len} 个字符；阿里云最多允许 {ALIYUN_CLIENT_ID_MAX_CHARS} 个。"
+            ClientIdProblem::GroupIdPrefix => Bilingual::new(
+                "The GroupId (before '@@@') must start with GID_ or GID-.",
+                "GroupId（“@@@”之前的部分）必须以 GID_ 或 GID- 开头。",
             ),
-            ClientIdProblem::BadCharacters { chars } => format!(
-                "ClientId 含有 {}；只允许字母、数字、“-”、“_”和一个“@@@”。",
-                quote_chars(chars)
+            ClientIdProblem::GroupIdLength { len } => Bilingual::new(
+                format!(
+                    "The GroupId has {len} characters; it must have {} to {}.",
+                    GROUP_ID_CHARS.start(),
+                    GROUP_ID_CHARS.end()
+                ),
+                format!(
+                    "GroupId 有 {len} 个字符；必须为 {} 到 {} 个。",
+                    GROUP_ID_CHARS.start(),
+                    GROUP_ID_CHARS.end()
+                ),
             ),
-            ClientIdProblem::MissingSeparator => {
-                "ClientId 中没有“@@@”；阿里云要求 GroupId@@@DeviceId 格式，例如 GID_test@@@device1。"
-                    .into()
-            }
-            ClientIdProblem::GroupIdPrefix => {
-                "GroupId（“@@@”之前的部分）必须以 GID_ 或 GID- 开头。".into()
-            }
-            ClientIdProblem::GroupIdLength { len } => format!(
-                "GroupId 有 {len} 个字符；必须为 {} 到 {} 个。",
-                GROUP_ID_CHARS.start(),
-                GROUP_ID_CHARS.end()
+            ClientIdProblem::EmptyDeviceId => Bilingual::new(
+                "The DeviceId (after '@@@') is empty.",
+                "DeviceId（“@@@”之后的部分）为空。",
             ),
-            ClientIdProblem::EmptyDeviceId => "DeviceId（“@@@”之后的部分）为空。".into(),
-            ClientIdProblem::EmptyWithoutCleanSession => {
-                "只有在 clean session 时才允许空 ClientId：服务端无法为无名客户端保留会话。".into()
-            }
-            ClientIdProblem::TooManyBytes { bytes } => format!(
-                "ClientId 的 UTF-8 编码有 {bytes} 字节；MQTT 最多允许 {MQTT_CLIENT_ID_MAX_BYTES} 字节。"
+            ClientIdProblem::EmptyWithoutCleanSession => Bilingual::new(
+                "An empty ClientId is allowed only with \
+                 clean session: the broker cannot keep a session for a nameless client.",
+                "只有在 clean session 时才允许空 ClientId：服务端无法为无名客户端保留会话。",
+            ),
+            ClientIdProblem::TooManyBytes { bytes } => Bilingual::new(
+                format!(
+                    "The ClientId is {bytes} bytes in UTF-8; MQTT allows at most {MQTT_CLIENT_ID_MAX_BYTES}."
+                ),
+                format!(
+                    "ClientId 的 UTF-8 编码有 {bytes} 字节；MQTT 最多允许 {MQTT_CLIENT_ID_MAX_BYTES} 字节。"
+                ),
             ),
         }
     }
@@ -366,17 +360,17 @@ mod tests {
             ClientIdProblem::TooManyBytes { bytes: 70_000 },
         ];
         for problem in all {
-            let en = problem.message_en();
-            let zh = problem.message_zh();
+            let Bilingual { en, zh } = problem.text();
             assert!(en.is_ascii() && en.ends_with('.'), "{en}");
             assert!(zh.ends_with('。'), "{zh}");
         }
         let bad = ClientIdProblem::BadCharacters {
             chars: vec![' ', '\n'],
         };
-        assert!(bad.message_en().contains("' ' '\\n'"));
+        assert!(bad.text().en.contains("' ' '\\n'"));
         assert!(ClientIdProblem::TooLong { len: 70 }
-            .message_zh()
+            .text()
+            .zh
             .contains("70"));
     }
 

@@ -384,7 +384,7 @@ mod tests {
         );
         assert_eq!(errors[0].field(), "access-key-id");
         assert_eq!(errors[1].field(), "access-key-secret");
-        assert!(errors[0].message_en().contains("DeviceAccessKeyId"));
+        assert!(errors[0].text().en.contains("DeviceAccessKeyId"));
     }
 
     #[test]
@@ -429,7 +429,7 @@ mod tests {
             }
         );
         assert_eq!(err.field(), "instance-id");
-        assert!(err.message_en().contains("instance id"));
+        assert!(err.text().en.contains("instance id"));
     }
 
     #[test]

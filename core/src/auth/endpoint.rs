@@ -1,6 +1,7 @@
 //! The Alibaba WebSocket endpoint URL from whatever the user pasted as the host.
 
 use super::quote_chars;
+use crate::text::Bilingual;
 
 /// Why no endpoint URL can be built from the host field.
 #[derive(Clone, PartialEq, Eq, Debug)]
@@ -19,33 +20,30 @@ pub enum EndpointError {
 }
 
 impl EndpointError {
-    /// Human text in English.
-    pub fn message_en(&self) -> String {
+    /// Human text in both languages.
+    pub fn text(&self) -> Bilingual {
         match self {
-            EndpointError::Empty => {
-                "Enter the broker host, for example post-cn-xxxx.mqtt.aliyuncs.com.".into()
-            }
-            EndpointError::Whitespace => "The broker host contains spaces.".into(),
-            EndpointError::BadCharacters { chars } => format!(
-                "The broker host contains {}; only letters, digits, '-', '_' and '.' are allowed.",
-                quote_chars(chars)
+            EndpointError::Empty => Bilingual::new(
+                "Enter the broker host, for example post-cn-xxxx.mqtt.aliyuncs.com.",
+                "请填写接入点域名，例如 post-cn-xxxx.mqtt.aliyuncs.com。",
             ),
-            EndpointError::EmptyLabel => "The broker host has an empty part between dots.".into(),
-        }
-    }
-
-    /// Human text in Simplified Chinese.
-    pub fn message_zh(&self) -> String {
-        match self {
-            EndpointError::Empty => {
-                "请填写接入点域名，例如 post-cn-xxxx.mqtt.aliyuncs.com。".into()
+            EndpointError::Whitespace => {
+                Bilingual::new("The broker host contains spaces.", "接入点域名中含有空格。")
             }
-            EndpointError::Whitespace => "接入点域名中含有空格。".into(),
-            EndpointError::BadCharacters { chars } => format!(
-                "接入点域名中含有 {}；只允许字母、数字、“-”、“_”和“.”。",
-                quote_chars(chars)
+            EndpointError::BadCharacters { chars } => Bilingual::new(
+                format!(
+                    "The broker host contains {}; only letters, digits, '-', '_' and '.' are allowed.",
+                    quote_chars(chars)
+                ),
+                format!(
+                    "接入点域名中含有 {}；只允许字母、数字、“-”、“_”和“.”。",
+                    quote_chars(chars)
+                ),
             ),
-            EndpointError::EmptyLabel => "接入点域名中两个点之间为空。".into(),
+            EndpointError::EmptyLabel => Bilingual::new(
+                "The broker host has an empty part between dots.",
+                "接入点域名中两个点之间为空。",
+            ),
         }
     }
 }
@@ -199,8 +197,8 @@ mod tests {
             EndpointError::BadCharacters { chars: vec!['@'] },
             EndpointError::EmptyLabel,
         ] {
-            assert!(err.message_en().ends_with('.'));
-            assert!(err.message_zh().ends_with('。'));
+            assert!(err.text().en.ends_with('.'));
+            assert!(err.text().zh.ends_with('。'));
         }
     }
 

@@ -1,5 +1,7 @@
 //! Why credentials cannot be built, with the form field to highlight and bilingual text.
 
+use crate::text::Bilingual;
+
 /// Why no credentials can be built from an [`AuthInput`](super::AuthInput).
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub enum AuthError {
@@ -44,62 +46,54 @@ impl AuthError {
         }
     }
 
-    /// Human text in English.
-    pub fn message_en(&self) -> String {
+    /// Human text in both languages.
+    pub fn text(&self) -> Bilingual {
         match self {
-            AuthError::MissingClientId => {
-                "Enter the ClientId: the password is a signature over it.".into()
-            }
-            AuthError::MissingGroupId => "Legacy mode signs the GroupId, but the ClientId has no \
-                 GroupId part: write it as GID_xxx@@@DeviceId."
-                .into(),
-            AuthError::MissingAccessKeyId => "Enter the AccessKeyId.".into(),
-            AuthError::MissingAccessKeySecret => "Enter the AccessKeySecret.".into(),
-            AuthError::MissingDeviceAccessKeyId => {
-                "Enter the DeviceAccessKeyId of the device credential.".into()
-            }
-            AuthError::MissingDeviceAccessKeySecret => {
-                "Enter the DeviceAccessKeySecret of the device credential.".into()
-            }
-            AuthError::MissingInstanceId => {
-                "Enter the instance id (for example post-cn-xxxx).".into()
-            }
-            AuthError::MissingToken => "Enter a read token, a write token, or both.".into(),
-            AuthError::PipeInValue { field } => format!(
-                "The {} contains '|', which separates the parts of the username and password.",
-                field_label_en(field)
+            AuthError::MissingClientId => Bilingual::new(
+                "Enter the ClientId: the password is a signature over it.",
+                "请填写 ClientId：密码是对它的签名。",
             ),
-            AuthError::PasswordWithoutUsername => {
-                "MQTT 3.1.1 allows a password only together with a username.".into()
-            }
-        }
-    }
-
-    /// Human text in Simplified Chinese.
-    pub fn message_zh(&self) -> String {
-        match self {
-            AuthError::MissingClientId => "请填写 ClientId：密码是对它的签名。".into(),
-            AuthError::MissingGroupId => {
-                "旧版签名对 GroupId 签名，但 ClientId 中没有 GroupId 部分：请写成 GID_xxx@@@DeviceId。"
-                    .into()
-            }
-            AuthError::MissingAccessKeyId => "请填写 AccessKeyId。".into(),
-            AuthError::MissingAccessKeySecret => "请填写 AccessKeySecret。".into(),
-            AuthError::MissingDeviceAccessKeyId => {
-                "请填写设备凭证的 DeviceAccessKeyId。".into()
-            }
-            AuthError::MissingDeviceAccessKeySecret => {
-                "请填写设备凭证的 DeviceAccessKeySecret。".into()
-            }
-            AuthError::MissingInstanceId => "请填写实例 ID（例如 post-cn-xxxx）。".into(),
-            AuthError::MissingToken => "请填写读 Token、写 Token 或两者。".into(),
-            AuthError::PipeInValue { field } => format!(
-                "{}中含有“|”，而“|”用于分隔用户名和密码的各部分。",
-                field_label_zh(field)
+            AuthError::MissingGroupId => Bilingual::new(
+                "Legacy mode signs the GroupId, but the ClientId has no \
+                 GroupId part: write it as GID_xxx@@@DeviceId.",
+                "旧版签名对 GroupId 签名，但 ClientId 中没有 GroupId 部分：请写成 GID_xxx@@@DeviceId。",
             ),
-            AuthError::PasswordWithoutUsername => {
-                "MQTT 3.1.1 只允许在有用户名时发送密码。".into()
+            AuthError::MissingAccessKeyId => {
+                Bilingual::new("Enter the AccessKeyId.", "请填写 AccessKeyId。")
             }
+            AuthError::MissingAccessKeySecret => {
+                Bilingual::new("Enter the AccessKeySecret.", "请填写 AccessKeySecret。")
+            }
+            AuthError::MissingDeviceAccessKeyId => Bilingual::new(
+                "Enter the DeviceAccessKeyId of the device credential.",
+                "请填写设备凭证的 DeviceAccessKeyId。",
+            ),
+            AuthError::MissingDeviceAccessKeySecret => Bilingual::new(
+                "Enter the DeviceAccessKeySecret of the device credential.",
+                "请填写设备凭证的 DeviceAccessKeySecret。",
+            ),
+            AuthError::MissingInstanceId => Bilingual::new(
+                "Enter the instance id (for example post-cn-xxxx).",
+                "请填写实例 ID（例如 post-cn-xxxx）。",
+            ),
+            AuthError::MissingToken => Bilingual::new(
+                "Enter a read token, a write token, or both.",
+                "请填写读 Token、写 Token 或两者。",
+            ),
+            AuthError::PipeInValue { field } => Bilingual::new(
+                format!(
+                    "The {} contains '|', which separates the parts of the username and password.",
+                    field_label_en(field)
+                ),
+                format!(
+                    "{}中含有“|”，而“|”用于分隔用户名和密码的各部分。",
+                    field_label_zh(field)
+                ),
+            ),
+            AuthError::PasswordWithoutUsername => Bilingual::new(
+                "MQTT 3.1.1 allows a password only together with a username.",
+                "MQTT 3.1.1 只允许在有用户名时发送密码。",
+            ),
         }
     }
 }
@@ -149,8 +143,7 @@ mod tests {
         ];
         for err in all {
             assert!(!err.field().is_empty());
-            let en = err.message_en();
-            let zh = err.message_zh();
+            let Bilingual { en, zh } = err.text();
             assert!(en.is_ascii() && en.ends_with('.'), "{en}");
             assert!(
                 zh.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),

@@ -7,6 +7,7 @@
 use super::client_id::group_id;
 use super::mode::{AuthInput, AuthMode};
 use super::signature::{looks_like_signature, sign};
+use crate::text::Bilingual;
 
 /// Stable id of the diagnostic rule (the `data-rule` of its findings).
 pub const AUTH_SHAPE_RULE: &str = "auth-shape";
@@ -37,119 +38,100 @@ pub enum ShapeProblem {
 }
 
 impl ShapeProblem {
-    /// What is wrong, in English.
-    pub fn message_en(&self) -> String {
+    /// What is wrong, in both languages.
+    pub fn text(&self) -> Bilingual {
         match self {
-            ShapeProblem::UsernameForm { mode, .. } => format!(
-                "In {mode} mode the username must be {}.",
-                mode.username_form().unwrap_or("set")
+            ShapeProblem::UsernameForm { mode, .. } => Bilingual::new(
+                format!(
+                    "In {mode} mode the username must be {}.",
+                    mode.username_form().unwrap_or("set")
+                ),
+                format!(
+                    "{mode} 模式下用户名必须为 {}。",
+                    mode.username_form().unwrap_or("非空")
+                ),
             ),
-            ShapeProblem::PasswordNotSignature { len, .. } => format!(
-                "The username asks for a signature, but the password has {len} characters: \
-                 a signature is 28 Base64 characters ending in '='."
+            ShapeProblem::PasswordNotSignature { len, .. } => Bilingual::new(
+                format!(
+                    "The username asks for a signature, but the password has {len} characters: \
+                     a signature is 28 Base64 characters ending in '='."
+                ),
+                format!(
+                    "用户名要求签名密码，但密码有 {len} 个字符：签名应为 28 个以“=”结尾的 Base64 字符。"
+                ),
             ),
-            ShapeProblem::TokenPasswordForm => "The username asks for a token, but the password \
-                 is not of the form R|<token>|W|<token>."
-                .into(),
-            ShapeProblem::SignedGroupIdInsteadOfClientId => "The password is a signature of the \
-                 GroupId only, but this mode signs the full ClientId."
-                .into(),
-            ShapeProblem::SignedClientIdInsteadOfGroupId => "The password is a signature of the \
-                 full ClientId, but legacy mode signs the GroupId only."
-                .into(),
+            ShapeProblem::TokenPasswordForm => Bilingual::new(
+                "The username asks for a token, but the password \
+                 is not of the form R|<token>|W|<token>.",
+                "用户名要求 Token，但密码不是 R|<token>|W|<token> 格式。",
+            ),
+            ShapeProblem::SignedGroupIdInsteadOfClientId => Bilingual::new(
+                "The password is a signature of the \
+                 GroupId only, but this mode signs the full ClientId.",
+                "密码是对 GroupId 的签名，但此模式要求对完整 ClientId 签名。",
+            ),
+            ShapeProblem::SignedClientIdInsteadOfGroupId => Bilingual::new(
+                "The password is a signature of the \
+                 full ClientId, but legacy mode signs the GroupId only.",
+                "密码是对完整 ClientId 的签名，但旧版模式只对 GroupId 签名。",
+            ),
         }
     }
 
-    /// What is wrong, in Simplified Chinese.
-    pub fn message_zh(&self) -> String {
-        match self {
-            ShapeProblem::UsernameForm { mode, .. } => format!(
-                "{mode} 模式下用户名必须为 {}。",
-                mode.username_form().unwrap_or("非空")
-            ),
-            ShapeProblem::PasswordNotSignature { len, .. } => format!(
-                "用户名要求签名密码，但密码有 {len} 个字符：签名应为 28 个以“=”结尾的 Base64 字符。"
-            ),
-            ShapeProblem::TokenPasswordForm => {
-                "用户名要求 Token，但密码不是 R|<token>|W|<token> 格式。".into()
-            }
-            ShapeProblem::SignedGroupIdInsteadOfClientId => {
-                "密码是对 GroupId 的签名，但此模式要求对完整 ClientId 签名。".into()
-            }
-            ShapeProblem::SignedClientIdInsteadOfGroupId => {
-                "密码是对完整 ClientId 的签名，但旧版模式只对 GroupId 签名。".into()
-            }
-        }
-    }
-
-    /// How to fix it, in English.
-    pub fn fix_en(&self) -> String {
+    /// How to fix it, in both languages.
+    pub fn fix(&self) -> Bilingual {
         match self {
             ShapeProblem::UsernameForm {
                 looks_like: Some(other),
                 ..
-            } => format!(
-                "The username has the form of {other} mode: switch the mode to {other}, \
-                 or clear the username so ackscope builds it."
+            } => Bilingual::new(
+                format!(
+                    "The username has the form of {other} mode: switch the mode to {other}, \
+                     or clear the username so ackscope builds it."
+                ),
+                format!(
+                    "该用户名符合 {other} 模式的格式：请把模式切换为 {other}，或清空用户名由 ackscope 生成。"
+                ),
             ),
-            ShapeProblem::UsernameForm { mode, .. } => format!(
-                "Write it as {}: parts joined by '|', none empty, no spaces, prefix spelled \
-                 exactly; in the Alibaba modes you can clear it and let ackscope build it.",
-                mode.username_form().unwrap_or("a non-empty username")
-            ),
-            ShapeProblem::PasswordNotSignature {
-                looks_hex: true, ..
-            } => "This is the HMAC in hex: Base64-encode the raw 20 bytes instead, \
-                 or pick the matching Alibaba mode and let ackscope sign."
-                .into(),
-            ShapeProblem::PasswordNotSignature { .. } => "Use Base64(HmacSHA1(key = secret, \
-                 msg = ClientId)), or pick the matching Alibaba mode and let ackscope sign."
-                .into(),
-            ShapeProblem::TokenPasswordForm => "Write R|<read token>, W|<write token> or both \
-                 joined by '|', or pick aliyun-token mode and fill in the tokens."
-                .into(),
-            ShapeProblem::SignedGroupIdInsteadOfClientId => "Sign the whole GroupId@@@DeviceId, \
-                 or switch to aliyun-legacy mode if the broker expects the old scheme."
-                .into(),
-            ShapeProblem::SignedClientIdInsteadOfGroupId => "Sign only the GroupId (the part \
-                 before '@@@'), or switch to aliyun-signature mode."
-                .into(),
-        }
-    }
-
-    /// How to fix it, in Simplified Chinese.
-    pub fn fix_zh(&self) -> String {
-        match self {
-            ShapeProblem::UsernameForm {
-                looks_like: Some(other),
-                ..
-            } => format!(
-                "该用户名符合 {other} 模式的格式：请把模式切换为 {other}，或清空用户名由 ackscope 生成。"
-            ),
-            ShapeProblem::UsernameForm { mode, .. } => format!(
-                "请写成 {}：各部分用“|”连接，不能为空，不含空格，前缀大小写须完全一致；\
-                 在阿里云模式下也可以清空，由 ackscope 生成。",
-                mode.username_form().unwrap_or("非空用户名")
+            ShapeProblem::UsernameForm { mode, .. } => Bilingual::new(
+                format!(
+                    "Write it as {}: parts joined by '|', none empty, no spaces, prefix spelled \
+                     exactly; in the Alibaba modes you can clear it and let ackscope build it.",
+                    mode.username_form().unwrap_or("a non-empty username")
+                ),
+                format!(
+                    "请写成 {}：各部分用“|”连接，不能为空，不含空格，前缀大小写须完全一致；\
+                     在阿里云模式下也可以清空，由 ackscope 生成。",
+                    mode.username_form().unwrap_or("非空用户名")
+                ),
             ),
             ShapeProblem::PasswordNotSignature {
                 looks_hex: true, ..
-            } => "这是十六进制的 HMAC：请对原始 20 字节做 Base64 编码，或选择对应的阿里云模式由 ackscope 签名。"
-                .into(),
-            ShapeProblem::PasswordNotSignature { .. } => {
-                "请使用 Base64(HmacSHA1(密钥, ClientId))，或选择对应的阿里云模式由 ackscope 签名。"
-                    .into()
-            }
-            ShapeProblem::TokenPasswordForm => {
-                "请写成 R|<读 Token>、W|<写 Token> 或两者用“|”连接，或选择 aliyun-token 模式并填写 Token。"
-                    .into()
-            }
-            ShapeProblem::SignedGroupIdInsteadOfClientId => {
-                "请对完整的 GroupId@@@DeviceId 签名；若服务端使用旧方式，请切换到 aliyun-legacy 模式。"
-                    .into()
-            }
-            ShapeProblem::SignedClientIdInsteadOfGroupId => {
-                "请只对 GroupId（“@@@”之前的部分）签名，或切换到 aliyun-signature 模式。".into()
-            }
+            } => Bilingual::new(
+                "This is the HMAC in hex: Base64-encode the raw 20 bytes instead, \
+                 or pick the matching Alibaba mode and let ackscope sign.",
+                "这是十六进制的 HMAC：请对原始 20 字节做 Base64 编码，或选择对应的阿里云模式由 ackscope 签名。",
+            ),
+            ShapeProblem::PasswordNotSignature { .. } => Bilingual::new(
+                "Use Base64(HmacSHA1(key = secret, \
+                 msg = ClientId)), or pick the matching Alibaba mode and let ackscope sign.",
+                "请使用 Base64(HmacSHA1(密钥, ClientId))，或选择对应的阿里云模式由 ackscope 签名。",
+            ),
+            ShapeProblem::TokenPasswordForm => Bilingual::new(
+                "Write R|<read token>, W|<write token> or both \
+                 joined by '|', or pick aliyun-token mode and fill in the tokens.",
+                "请写成 R|<读 Token>、W|<写 Token> 或两者用“|”连接，或选择 aliyun-token 模式并填写 Token。",
+            ),
+            ShapeProblem::SignedGroupIdInsteadOfClientId => Bilingual::new(
+                "Sign the whole GroupId@@@DeviceId, \
+                 or switch to aliyun-legacy mode if the broker expects the old scheme.",
+                "请对完整的 GroupId@@@DeviceId 签名；若服务端使用旧方式，请切换到 aliyun-legacy 模式。",
+            ),
+            ShapeProblem::SignedClientIdInsteadOfGroupId => Bilingual::new(
+                "Sign only the GroupId (the part \
+                 before '@@@'), or switch to aliyun-signature mode.",
+                "请只对 GroupId（“@@@”之前的部分）签名，或切换到 aliyun-signature 模式。",
+            ),
         }
     }
 }
@@ -337,9 +319,10 @@ mod tests {
                 looks_like: Some(AuthMode::AliyunLegacy)
             }]
         );
-        assert!(problems[0].fix_en().contains("aliyun-legacy"));
+        assert!(problems[0].fix().en.contains("aliyun-legacy"));
         assert!(problems[0]
-            .message_en()
+            .text()
+            .en
             .contains("Signature|AccessKeyId|InstanceId"));
     }
 
@@ -406,7 +389,7 @@ mod tests {
                 looks_hex: true
             }]
         );
-        assert!(problems[0].fix_en().contains("hex"));
+        assert!(problems[0].fix().en.contains("hex"));
     }
 
     #[test]
@@ -515,10 +498,11 @@ mod tests {
             ShapeProblem::SignedClientIdInsteadOfGroupId,
         ];
         for problem in all {
-            for en in [problem.message_en(), problem.fix_en()] {
+            let (text, fix) = (problem.text(), problem.fix());
+            for en in [text.en, fix.en] {
                 assert!(en.is_ascii() && en.ends_with('.'), "{en}");
             }
-            for zh in [problem.message_zh(), problem.fix_zh()] {
+            for zh in [text.zh, fix.zh] {
                 assert!(zh.ends_with('。'), "{zh}");
             }
         }

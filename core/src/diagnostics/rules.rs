@@ -149,7 +149,7 @@ fn client_id_invalid(d: &DeviceFacts<'_>, out: &mut Vec<Finding>) {
                 format!("ClientId \"{}\"", s.auth.client_id),
                 format!("ClientId“{}”", s.auth.client_id),
             ),
-            T::new(p.message_en(), p.message_zh()),
+            p.text(),
             T::new(
                 "Fix the ClientId: the broker refuses it or treats it as another device.",
                 "修正 ClientId:服务端会拒绝它,或把它当作另一台设备。",
@@ -256,10 +256,10 @@ fn batched_replay(d: &DeviceFacts<'_>, out: &mut Vec<Finding>) {
 fn auth_shape(d: &DeviceFacts<'_>, out: &mut Vec<Finding>) {
     for p in check_shape(&d.settings.auth) {
         out.push(finding("auth-shape", Severity::Warning, d.device, None,
-            T::new(p.message_en(), p.message_zh()),
+            p.text(),
             T::new("The broker compares the username and password with what it computes for this auth mode; a different shape is refused with CONNACK 4 or 5.",
                    "服务端按该鉴权模式计算并比对用户名与密码;形态不符会被 CONNACK 4 或 5 拒绝。"),
-            T::new(p.fix_en(), p.fix_zh())));
+            p.fix()));
     }
 }
 

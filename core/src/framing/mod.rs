@@ -14,6 +14,8 @@ use mqtt::packet::VariablePacket;
 use mqtt::Decodable;
 use std::io::{Cursor, ErrorKind};
 
+use crate::text::Bilingual;
+
 /// Default bound on one incoming packet. A broker announcing more is treated as broken
 /// rather than letting it make the page buffer (or wait for) an unbounded amount.
 pub const DEFAULT_MAX_PACKET_BYTES: usize = 16 * 1024 * 1024;
@@ -37,31 +39,24 @@ pub enum FramingError {
 }
 
 impl FramingError {
-    pub fn message_en(&self) -> String {
+    pub fn text(&self) -> Bilingual {
         match self {
-            FramingError::MalformedLength => {
-                "Malformed packet: the remaining-length field is longer than 4 bytes.".into()
-            }
-            FramingError::TooLarge { announced, limit } => format!(
-                "A packet announced {announced} bytes, more than the {limit}-byte limit: the stream is broken or hostile."
+            FramingError::MalformedLength => Bilingual::new(
+                "Malformed packet: the remaining-length field is longer than 4 bytes.",
+                "报文格式错误:剩余长度字段超过 4 字节。",
             ),
-            FramingError::Malformed { reason, head } => {
-                format!("Malformed packet ({reason}); first bytes {}", hex(head))
-            }
-        }
-    }
-
-    pub fn message_zh(&self) -> String {
-        match self {
-            FramingError::MalformedLength => "报文格式错误:剩余长度字段超过 4 字节。".into(),
-            FramingError::TooLarge { announced, limit } => {
+            FramingError::TooLarge { announced, limit } => Bilingual::new(
+                format!(
+                    "A packet announced {announced} bytes, more than the {limit}-byte limit: the stream is broken or hostile."
+                ),
                 format!(
                     "报文声明长度 {announced} 字节,超过上限 {limit} 字节:数据流已损坏或不可信。"
-                )
-            }
-            FramingError::Malformed { reason, head } => {
-                format!("报文格式错误({reason});开头字节 {}", hex(head))
-            }
+                ),
+            ),
+            FramingError::Malformed { reason, head } => Bilingual::new(
+                format!("Malformed packet ({reason}); first bytes {}", hex(head)),
+                format!("报文格式错误({reason});开头字节 {}", hex(head)),
+            ),
         }
     }
 }

@@ -119,8 +119,8 @@ fn error_messages_exist_in_both_languages() {
         announced: 10,
         limit: 5,
     };
-    assert!(e.message_en().contains("10"));
-    assert!(e.message_zh().contains("10"));
+    assert!(e.text().en.contains("10"));
+    assert!(e.text().zh.contains("10"));
 }
 
 proptest! {

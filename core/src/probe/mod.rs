@@ -4,8 +4,10 @@
 //! The header is one text line, `ackscope-probe/1 <series> <seq> <sent-ms>`, followed by an
 //! optional newline and body. Payloads without it are shown untouched.
 
+mod plan;
 mod tracker;
 
+pub use plan::{ProbePlan, ProbePlanError, MAX_PROBE_COUNT, MAX_PROBE_INTERVAL_MS};
 pub use tracker::{ProbeTracker, SeriesSummary, MISSING_LISTED};
 
 use crate::time::Millis;

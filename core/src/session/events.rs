@@ -1,7 +1,9 @@
 //! What the session tells its driver: actions to perform on sockets, and events to show.
 
 use super::config::Qos;
+use super::error::CommandError;
 use crate::framing::{FramingError, PacketSummary};
+use crate::text::Bilingual;
 use crate::time::Millis;
 use crate::verdicts::Verdict;
 
@@ -120,38 +122,32 @@ impl ConnackRefusal {
         !matches!(self, Self::ServerUnavailable)
     }
 
-    pub fn message_en(self) -> String {
+    pub fn text(self) -> Bilingual {
         match self {
-            Self::UnacceptableProtocolVersion => "Refused (code 1): the broker does not speak this MQTT version. Try MQTT 3.1 or check the broker.".into(),
-            Self::IdentifierRejected => "Refused (code 2): the broker rejects this ClientId. Check its format and characters.".into(),
-            Self::ServerUnavailable => "Refused (code 3): the broker is unavailable right now; ackscope will retry.".into(),
-            Self::BadUsernameOrPassword => "Refused (code 4): bad username or password. Check the auth mode, AccessKey and signature.".into(),
-            Self::NotAuthorized => "Refused (code 5): not authorized. The username, password or signature is wrong, or this ClientId may not connect.".into(),
-            Self::Reserved(c) => format!("Refused with code {c}, which MQTT 3.1.1 reserves: the broker is not speaking 3.1.1."),
-        }
-    }
-
-    pub fn message_zh(self) -> String {
-        match self {
-            Self::UnacceptableProtocolVersion => {
-                "连接被拒绝(代码 1):服务端不支持该 MQTT 版本。请尝试 MQTT 3.1 或检查服务端。".into()
-            }
-            Self::IdentifierRejected => {
-                "连接被拒绝(代码 2):服务端拒绝该 ClientId。请检查其格式和字符。".into()
-            }
-            Self::ServerUnavailable => {
-                "连接被拒绝(代码 3):服务端暂不可用;ackscope 会自动重试。".into()
-            }
-            Self::BadUsernameOrPassword => {
-                "连接被拒绝(代码 4):用户名或密码错误。请检查鉴权模式、AccessKey 和签名。".into()
-            }
-            Self::NotAuthorized => {
-                "连接被拒绝(代码 5):未授权。用户名、密码或签名错误,或该 ClientId 不允许连接。"
-                    .into()
-            }
-            Self::Reserved(c) => {
-                format!("连接被拒绝,代码 {c} 为 MQTT 3.1.1 保留值:服务端使用的不是 3.1.1。")
-            }
+            Self::UnacceptableProtocolVersion => Bilingual::new(
+                "Refused (code 1): the broker does not speak this MQTT version. Try MQTT 3.1 or check the broker.",
+                "连接被拒绝(代码 1):服务端不支持该 MQTT 版本。请尝试 MQTT 3.1 或检查服务端。",
+            ),
+            Self::IdentifierRejected => Bilingual::new(
+                "Refused (code 2): the broker rejects this ClientId. Check its format and characters.",
+                "连接被拒绝(代码 2):服务端拒绝该 ClientId。请检查其格式和字符。",
+            ),
+            Self::ServerUnavailable => Bilingual::new(
+                "Refused (code 3): the broker is unavailable right now; ackscope will retry.",
+                "连接被拒绝(代码 3):服务端暂不可用;ackscope 会自动重试。",
+            ),
+            Self::BadUsernameOrPassword => Bilingual::new(
+                "Refused (code 4): bad username or password. Check the auth mode, AccessKey and signature.",
+                "连接被拒绝(代码 4):用户名或密码错误。请检查鉴权模式、AccessKey 和签名。",
+            ),
+            Self::NotAuthorized => Bilingual::new(
+                "Refused (code 5): not authorized. The username, password or signature is wrong, or this ClientId may not connect.",
+                "连接被拒绝(代码 5):未授权。用户名、密码或签名错误,或该 ClientId 不允许连接。",
+            ),
+            Self::Reserved(c) => Bilingual::new(
+                format!("Refused with code {c}, which MQTT 3.1.1 reserves: the broker is not speaking 3.1.1."),
+                format!("连接被拒绝,代码 {c} 为 MQTT 3.1.1 保留值:服务端使用的不是 3.1.1。"),
+            ),
         }
     }
 }
@@ -269,5 +265,20 @@ pub enum Event {
         at: Millis,
         attempt_at: Millis,
         attempt: u32,
+    },
+    /// A probe series stopped short: a probe could not be published.
+    ProbeSeriesStopped {
+        at: Millis,
+        series: String,
+        sent: u32,
+        total: u32,
+        error: CommandError,
+    },
+    /// Something the session does on its own (a resubscribe after CONNACK, a queued
+    /// publish) could not be done; the page shows why instead of dropping it silently.
+    NotSent {
+        at: Millis,
+        what: String,
+        error: CommandError,
     },
 }

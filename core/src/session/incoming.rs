@@ -1,40 +1,39 @@
 //! Packets from the broker: how each one moves the session.
 
 use super::connection::Phase;
+use super::outgoing::OutStage;
 use super::{
-    CloseReason, ConnackRefusal, Direction, Event, HeldDelivery, IncomingMessage, OutStage,
-    PacketRecord, Session, SocketId,
+    CloseReason, ConnackRefusal, Direction, Event, HeldDelivery, IncomingMessage, PacketRecord,
+    Session, SocketId,
 };
 use crate::framing::{describe, dup_flag, Frame};
 use crate::probe::Probe;
 use crate::time::Millis;
 use crate::verdicts::{classify, Observation};
 use mqtt::packet::suback::SubscribeReturnCode;
-use mqtt::packet::{PubcompPacket, PublishPacket, PubrelPacket, VariablePacket};
+use mqtt::packet::{PubcompPacket, PublishPacket, VariablePacket};
 
 /// Dead deliveries remembered for linking redeliveries back to them.
 const MAX_DEAD_DELIVERIES: usize = 10_000;
 
 impl Session {
+    /// The broker's ack timeout (from the profile the connection on `socket` was opened
+    /// with): after it, an unacknowledged delivery counts as undelivered.
+    fn broker_ack_timeout(&self, socket: SocketId) -> Millis {
+        self.connection(socket)
+            .map_or(&self.config, |c| &c.settings)
+            .profile
+            .ack_timeout_ms
+    }
+
     /// Bytes of one WebSocket message from `socket`.
     pub fn handle_bytes(&mut self, socket: SocketId, bytes: &[u8], now: Millis) {
-        let conn = if self.current.as_ref().is_some_and(|c| c.socket == socket) {
-            self.current.as_mut()
-        } else if self.dead.as_ref().is_some_and(|c| c.socket == socket) {
-            self.dead.as_mut()
-        } else {
-            None
+        let Some(conn) = self.connection_mut(socket) else {
+            return;
         };
-        let Some(conn) = conn else { return };
         conn.framer.push(bytes);
         loop {
-            let next = if self.current.as_ref().is_some_and(|c| c.socket == socket) {
-                self.current.as_mut().map(|c| c.framer.next_frame())
-            } else if self.dead.as_ref().is_some_and(|c| c.socket == socket) {
-                self.dead.as_mut().map(|c| c.framer.next_frame())
-            } else {
-                None
-            };
+            let next = self.connection_mut(socket).map(|c| c.framer.next_frame());
             match next {
                 Some(Ok(Some(frame))) => self.handle_frame(socket, frame, now),
                 Some(Err(e)) => {
@@ -98,11 +97,7 @@ impl Session {
                 self.finish_outgoing(p.packet_identifier(), OutStage::Puback, now)
             }
             (Some(Phase::Connected { .. }), VariablePacket::PubrecPacket(p)) => {
-                let id = p.packet_identifier();
-                if let Some(o) = self.outgoing.get_mut(&id) {
-                    o.stage = OutStage::Pubcomp;
-                }
-                self.send_packet(socket, &PubrelPacket::new(id).into(), now);
+                self.outgoing_received(socket, p.packet_identifier(), now)
             }
             (Some(Phase::Connected { .. }), VariablePacket::PubcompPacket(p)) => {
                 self.finish_outgoing(p.packet_identifier(), OutStage::Pubcomp, now)
@@ -170,22 +165,6 @@ impl Session {
         }
     }
 
-    fn finish_outgoing(&mut self, id: u16, expected: OutStage, now: Millis) {
-        let matches = self.outgoing.get(&id).is_some_and(|o| o.stage == expected);
-        if !matches {
-            return;
-        }
-        if let Some(o) = self.outgoing.remove(&id) {
-            self.ids.release(id);
-            self.push_event(Event::Delivered {
-                at: now,
-                packet_id: id,
-                after_ms: now.saturating_sub(o.sent_at),
-            });
-        }
-        self.drain_queue(now);
-    }
-
     fn observe(
         &mut self,
         p: &PublishPacket,
@@ -205,13 +184,10 @@ impl Session {
             .position(|(k, _)| *k == key)
             .map(|i| self.dead_deliveries.remove(i).1);
         let (_, id) = p.qos().split();
-        let in_replay_burst = self.current.as_mut().is_some_and(|c| {
-            let inside = now <= c.replay_burst_until;
-            if inside {
-                c.replay_burst_until = now + 500;
-            }
-            inside
-        });
+        let in_replay_burst = self
+            .current
+            .as_mut()
+            .is_some_and(|c| c.inside_replay_burst(now));
         Observation {
             dup,
             retain: p.retain(),
@@ -246,7 +222,7 @@ impl Session {
                         qos,
                         topic: p.topic_name().to_string(),
                         received_at: now,
-                        broker_deadline: now + self.config.profile.ack_timeout_ms,
+                        broker_deadline: now + self.broker_ack_timeout(socket),
                         overdue: false,
                         dead: false,
                     },
@@ -275,10 +251,7 @@ impl Session {
         let (qos, id) = p.qos().split();
         let qos = crate::framing::qos_number(qos);
         let connack_at = self
-            .dead
-            .as_ref()
-            .filter(|c| c.socket == socket)
-            .or(self.current.as_ref())
+            .connection(socket)
             .and_then(|c| c.connack_at())
             .unwrap_or(0);
         let (obs, key) = {
@@ -306,7 +279,7 @@ impl Session {
                     qos,
                     topic: p.topic_name().to_string(),
                     received_at: now,
-                    broker_deadline: now + self.config.profile.ack_timeout_ms,
+                    broker_deadline: now + self.broker_ack_timeout(socket),
                     overdue: false,
                     dead: true,
                 },

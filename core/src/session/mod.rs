@@ -1,71 +1,46 @@
 //! The session state machine: a quinn-shaped, sans-IO MQTT 3.1.1 client.
 //!
-//! Inputs: commands (`connect`, `publish`, ...) and `handle_socket_open`,
-//! `handle_bytes`, `handle_socket_closed`, `handle_timeout`, each with `now`.
-//! Outputs, drained after every input in this order: `poll_action` (socket I/O),
-//! `poll_event` (what to show), then `poll_timeout` (when to call `handle_timeout`).
+//! Inputs: commands (`connect`, `publish`, `start_probe_series`, ...) and
+//! `handle_socket_open`, `handle_bytes`, `handle_socket_closed`, `handle_timeout`, each
+//! with `now`. Outputs, drained after every input in this order: `poll_action` (socket
+//! I/O), `poll_event` (what to show), then `poll_timeout` (when to call `handle_timeout`).
+//!
+//! Files: `commands` (what the user asks), `sockets` and `incoming` (what the network
+//! says), `outgoing` (the publish flow and session resume), `timers` (every deadline),
+//! `probe_series`, `views` (read-only rows for the page), `connection` (one socket).
 
+mod commands;
 mod config;
-mod error;
 mod connection;
+mod error;
 mod events;
 mod incoming;
+mod outgoing;
 mod packet_ids;
+mod probe_series;
+mod sockets;
+mod timers;
 mod views;
 
-pub use error::CommandError;
 pub use config::{ProtocolVersion, Qos, ReconnectPolicy, SessionConfig, Will};
+pub use error::CommandError;
 pub use events::{
     Action, CloseReason, ConnState, ConnackRefusal, Direction, Event, IncomingMessage,
     PacketRecord, SocketId,
 };
 pub use packet_ids::PacketIds;
+pub use probe_series::ProbeSeriesProgress;
 pub use views::{BrokerNotice, InflightKind, InflightRow, SubscriptionRow};
 
 use crate::framing::{describe, encode};
 use crate::probe::ProbeTracker;
 use crate::time::Millis;
-use crate::topic::{validate_filter, validate_name, TopicError};
-use connection::{Connection, Phase};
-use mqtt::packet::{
-    ConnectPacket, DisconnectPacket, PingreqPacket, PubackPacket, PublishPacket, PubrecPacket,
-    PubrelPacket, QoSWithPacketIdentifier, SubscribePacket, UnsubscribePacket, VariablePacket,
-};
-use mqtt::{QualityOfService, TopicFilter, TopicName};
+use connection::{Connection, Phase, REPLAY_QUIET_MS};
+use mqtt::packet::{ConnectPacket, VariablePacket};
+use mqtt::TopicName;
+use outgoing::{OutgoingPublish, QueuedPublish};
+use probe_series::ProbeSeriesRun;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
-
-/// How long the replay burst after a Session Present = 1 CONNACK is assumed to last
-/// without a message; each message in it extends it.
-const REPLAY_QUIET_MS: Millis = 500;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-/// The ack an outgoing QoS>0 message waits for.
-pub(crate) enum OutStage {
-    Puback,
-    Pubrec,
-    Pubcomp,
-}
-
-#[derive(Clone, Debug)]
-pub(crate) struct OutgoingPublish {
-    pub topic: String,
-    pub payload: Vec<u8>,
-    pub qos: Qos,
-    pub retain: bool,
-    pub stage: OutStage,
-    pub sent_at: Millis,
-    pub deadline: Millis,
-    pub overdue: bool,
-}
-
-#[derive(Clone, Debug)]
-pub(crate) struct QueuedPublish {
-    pub id: u16,
-    pub topic: String,
-    pub payload: Vec<u8>,
-    pub qos: Qos,
-    pub retain: bool,
-}
 
 /// An incoming QoS>0 message whose ack is withheld, or one pushed into a dead connection.
 #[derive(Clone, Debug)]
@@ -91,6 +66,7 @@ pub(crate) struct Subscription {
 /// One device's MQTT session: the client side of it, and what it can see of the broker's.
 #[derive(Debug)]
 pub struct Session {
+    /// The settings the next connection opens with; each connection keeps its own copy.
     pub(crate) config: SessionConfig,
     pub(crate) state: ConnState,
     pub(crate) current: Option<Connection>,
@@ -110,15 +86,16 @@ pub struct Session {
     /// First times messages were pushed into a dead connection, by key.
     pub(crate) dead_deliveries: Vec<(Vec<u8>, Millis)>,
     pub(crate) probes: ProbeTracker,
+    pub(crate) probe_series: Option<ProbeSeriesRun>,
     pub(crate) session_present: Option<bool>,
     pub(crate) last_rtt_ms: Option<Millis>,
     /// The user wants this device online: reconnect after an unexpected loss.
-    wants_online: bool,
-    reconnect_attempt: u32,
+    pub(crate) wants_online: bool,
+    pub(crate) reconnect_attempt: u32,
     pub(crate) reconnect_at: Option<Millis>,
     rng: u64,
     actions: VecDeque<Action>,
-    events: VecDeque<Event>,
+    pub(crate) events: VecDeque<Event>,
 }
 
 impl Session {
@@ -140,6 +117,7 @@ impl Session {
             held: BTreeMap::new(),
             dead_deliveries: Vec::new(),
             probes: ProbeTracker::default(),
+            probe_series: None,
             session_present: None,
             last_rtt_ms: None,
             wants_online: false,
@@ -151,13 +129,9 @@ impl Session {
         }
     }
 
+    /// The settings the next connection opens with.
     pub fn config(&self) -> &SessionConfig {
         &self.config
-    }
-
-    /// Changes the settings used by the next connection (the current one keeps its own).
-    pub fn set_config(&mut self, config: SessionConfig) {
-        self.config = config;
     }
 
     pub fn state(&self) -> ConnState {
@@ -183,335 +157,32 @@ impl Session {
         self.events.pop_front()
     }
 
-    /// The earliest time `handle_timeout` must be called.
-    #[must_use]
-    pub fn poll_timeout(&self) -> Option<Millis> {
-        let mut next: Option<Millis> = None;
-        let mut consider = |t: Millis| next = Some(next.map_or(t, |n: Millis| n.min(t)));
-        if let Some(at) = self.reconnect_at {
-            consider(at);
-        }
-        if let Some(conn) = &self.current {
-            match conn.phase {
-                Phase::AwaitingConnack { deadline } => consider(deadline),
-                Phase::Connected { .. } if conn.silent_since.is_none() => {
-                    if let Some(sent) = conn.ping_sent_at {
-                        consider(sent + self.config.ping_timeout_ms);
-                    } else if self.config.keepalive_secs > 0 {
-                        consider(conn.last_sent_at + self.config.keepalive_ms());
-                    }
-                }
-                _ => {}
-            }
-        }
-        for o in self.outgoing.values().filter(|o| !o.overdue) {
-            consider(o.deadline);
-        }
-        for h in self.held.values().filter(|h| !h.overdue) {
-            consider(h.broker_deadline);
-        }
-        next
-    }
-
-    // ---- commands -----------------------------------------------------------------------
-
-    /// Opens a new connection. While silent, this is a device back on the network: the old
-    /// socket stays open until the broker closes it (session takeover).
-    pub fn connect(&mut self, now: Millis) -> Result<(), CommandError> {
-        if let Some(conn) = &self.current {
-            if conn.silent_since.is_none() {
-                return Err(CommandError::AlreadyConnected);
-            }
-        }
-        if self.config.client_id.is_empty() && !self.config.clean_session {
-            return Err(CommandError::EmptyClientIdNeedsCleanSession);
-        }
-        self.wants_online = true;
-        self.reconnect_attempt = 0;
-        // A user's connect replaces a scheduled automatic one.
-        self.reconnect_at = None;
-        self.open_connection(now);
-        Ok(())
-    }
-
-    /// Sends DISCONNECT and closes: the broker discards the will.
-    pub fn disconnect(&mut self, now: Millis) {
-        self.wants_online = false;
-        self.reconnect_at = None;
-        if let Some(conn) = &self.current {
-            if conn.silent_since.is_none() && matches!(conn.phase, Phase::Connected { .. }) {
-                let socket = conn.socket;
-                self.send_packet(
-                    socket,
-                    &VariablePacket::DisconnectPacket(DisconnectPacket::new()),
-                    now,
-                );
-            }
-        }
-        self.close_current(now, CloseReason::UserDisconnect);
-    }
-
-    /// Closes the socket without DISCONNECT: the broker sees the close at once and publishes the will.
-    pub fn drop_connection(&mut self, now: Millis) {
-        self.wants_online = false;
-        self.reconnect_at = None;
-        self.close_current(now, CloseReason::UserDrop);
-        if let Some(dead) = self.dead.take() {
-            self.actions.push_back(Action::Close {
-                socket: dead.socket,
-            });
-            self.forget_socket(dead.socket);
-        }
-    }
-
-    /// Keeps the socket open but sends nothing more, as a device whose network died.
-    pub fn go_silent(&mut self, now: Millis) -> Result<(), CommandError> {
-        let conn = match &mut self.current {
-            Some(c) if c.connack_at().is_some() && c.silent_since.is_none() => c,
-            _ => return Err(CommandError::NotConnected),
-        };
-        conn.silent_since = Some(now);
-        conn.ping_sent_at = None;
-        self.wants_online = false;
-        self.reconnect_at = None;
-        // Acks withheld so far will never be sent now: they become dead deliveries.
-        for h in self.held.values_mut() {
-            h.dead = true;
-        }
-        self.set_state(ConnState::Silent, now);
-        Ok(())
-    }
-
-    pub fn subscribe(&mut self, filter: &str, qos: Qos, now: Millis) -> Result<(), CommandError> {
-        validate_filter(filter).map_err(CommandError::Topic)?;
-        check_qos(qos)?;
-        match self.subscriptions.iter_mut().find(|s| s.filter == filter) {
-            Some(s) => {
-                s.requested = qos;
-                s.pending = true;
-            }
-            None => self.subscriptions.push(Subscription {
-                filter: filter.to_string(),
-                requested: qos,
-                granted: None,
-                failed: false,
-                pending: true,
-            }),
-        }
-        if let Some(socket) = self.live_socket() {
-            self.send_subscribe(socket, &[(filter.to_string(), qos)], now)?;
-        }
-        Ok(())
-    }
-
-    pub fn unsubscribe(&mut self, filter: &str, now: Millis) -> Result<(), CommandError> {
-        validate_filter(filter).map_err(CommandError::Topic)?;
-        match self.live_socket() {
-            Some(socket) => {
-                let id = self.ids.allocate().ok_or(CommandError::NoFreePacketId)?;
-                let f =
-                    TopicFilter::new(filter).map_err(|_| CommandError::Topic(TopicError::Empty))?;
-                self.pending_unsubacks.insert(id, vec![filter.to_string()]);
-                self.send_packet(socket, &UnsubscribePacket::new(id, vec![f]).into(), now);
-            }
-            None => {
-                self.subscriptions.retain(|s| s.filter != filter);
-                self.events.push_back(Event::Unsubscribed {
-                    at: now,
-                    filter: filter.to_string(),
-                });
-            }
-        }
-        Ok(())
-    }
-
-    /// Publishes; returns the packet id for QoS 1 and 2. Beyond the inflight window the
-    /// message waits in a queue and goes out as acks come back.
-    pub fn publish(
-        &mut self,
-        topic: &str,
-        payload: Vec<u8>,
-        qos: Qos,
-        retain: bool,
-        now: Millis,
-    ) -> Result<Option<u16>, CommandError> {
-        validate_name(topic).map_err(CommandError::Topic)?;
-        check_qos(qos)?;
-        let limit = self.config.max_packet_bytes;
-        if payload.len() > limit {
-            return Err(CommandError::PayloadTooLarge {
-                bytes: payload.len(),
-                limit,
-            });
-        }
-        let socket = self.live_socket().ok_or(CommandError::NotConnected)?;
-        if qos == 0 {
-            let packet = build_publish(topic, 0, 0, retain, false, payload)?;
-            self.send_packet(socket, &packet.into(), now);
-            return Ok(None);
-        }
-        let id = self.ids.allocate().ok_or(CommandError::NoFreePacketId)?;
-        let queued = QueuedPublish {
-            id,
-            topic: topic.to_string(),
-            payload,
-            qos,
-            retain,
-        };
-        if self.outgoing.len() < self.config.max_inflight.max(1) {
-            self.send_new_publish(socket, queued, now);
-        } else {
-            self.queue.push_back(queued);
-        }
-        Ok(Some(id))
-    }
-
-    /// Sends the withheld ack of an incoming message.
-    pub fn ack(&mut self, packet_id: u16, now: Millis) -> Result<(), CommandError> {
-        let socket = self.live_socket().ok_or(CommandError::NotConnected)?;
-        let held = self
-            .held
-            .remove(&(socket, packet_id))
-            .ok_or(CommandError::UnknownPacketId(packet_id))?;
-        self.send_ack(socket, held.qos, packet_id, now);
-        Ok(())
-    }
-
-    /// Switches manual-ack mode; switching it off acks everything withheld on the live socket.
-    pub fn set_manual_ack(&mut self, on: bool, now: Millis) {
-        self.config.manual_ack = on;
-        if on {
-            return;
-        }
-        if let Some(socket) = self.live_socket() {
-            let ids: Vec<u16> = self
-                .held
-                .keys()
-                .filter(|(s, _)| *s == socket)
-                .map(|(_, id)| *id)
-                .collect();
-            for id in ids {
-                let _ = self.ack(id, now);
-            }
-        }
-    }
-
-    // ---- socket inputs ------------------------------------------------------------------
-
-    pub fn handle_socket_open(&mut self, socket: SocketId, now: Millis) {
-        let Some(conn) = self.current.as_mut().filter(|c| c.socket == socket) else {
-            return;
-        };
-        conn.phase = Phase::AwaitingConnack {
-            deadline: now + self.config.connack_timeout_ms,
-        };
-        match self.build_connect() {
-            Ok(connect) => {
-                let masked = self.masked_connect_bytes(&connect);
-                self.send_packet_masked(
-                    socket,
-                    &VariablePacket::ConnectPacket(connect),
-                    masked,
-                    now,
-                );
-            }
-            Err(reason) => self.fail_current(now, CloseReason::UnexpectedPacket(reason)),
-        }
-    }
-
-    pub fn handle_socket_closed(&mut self, socket: SocketId, now: Millis) {
-        if self.dead.as_ref().is_some_and(|d| d.socket == socket) {
-            if let Some(dead) = self.dead.take() {
-                self.report_silent_close(&dead, now);
-                self.forget_socket(socket);
-            }
-            return;
-        }
-        let Some(conn) = self.current.as_ref().filter(|c| c.socket == socket) else {
-            return;
-        };
-        if conn.silent_since.is_some() {
-            if let Some(conn) = self.current.take() {
-                self.report_silent_close(&conn, now);
-                self.forget_socket(socket);
-            }
-            self.set_state(ConnState::Disconnected, now);
-            return;
-        }
-        let reason = if conn.phase == Phase::Opening {
-            CloseReason::SocketFailed
-        } else {
-            CloseReason::SocketClosed
-        };
-        self.current = None;
-        self.connection_ended(socket, now, reason, false);
-    }
-
-    pub fn handle_timeout(&mut self, now: Millis) {
-        if self.reconnect_at.is_some_and(|at| at <= now) {
-            self.reconnect_at = None;
-            if self.current.is_none() {
-                self.open_connection(now);
-            }
-        }
-        if let Some(conn) = &self.current {
-            let socket = conn.socket;
-            match conn.phase {
-                Phase::AwaitingConnack { deadline } if deadline <= now => {
-                    self.fail_current(now, CloseReason::ConnackTimeout);
-                }
-                Phase::Connected { .. } if conn.silent_since.is_none() => {
-                    if let Some(sent) = conn.ping_sent_at {
-                        if sent + self.config.ping_timeout_ms <= now {
-                            self.fail_current(now, CloseReason::PingTimeout);
-                        }
-                    } else if self.config.keepalive_secs > 0
-                        && conn.last_sent_at + self.config.keepalive_ms() <= now
-                    {
-                        self.send_packet(
-                            socket,
-                            &VariablePacket::PingreqPacket(PingreqPacket::new()),
-                            now,
-                        );
-                        if let Some(c) = self.current.as_mut() {
-                            c.ping_sent_at = Some(now);
-                        }
-                    }
-                }
-                _ => {}
-            }
-        }
-        for (id, o) in self.outgoing.iter_mut() {
-            if !o.overdue && o.deadline <= now {
-                o.overdue = true;
-                self.events.push_back(Event::AckOverdue {
-                    at: now,
-                    packet_id: *id,
-                });
-            }
-        }
-        for ((_, id), h) in self.held.iter_mut() {
-            if !h.overdue && h.broker_deadline <= now {
-                h.overdue = true;
-                self.events.push_back(Event::BrokerAckTimeout {
-                    at: now,
-                    packet_id: *id,
-                });
-            }
-        }
-    }
-
-    // ---- internals ----------------------------------------------------------------------
+    // ---- connection lifecycle -----------------------------------------------------------
 
     /// The socket of a connected, non-silent connection.
     pub(crate) fn live_socket(&self) -> Option<SocketId> {
         self.current
             .as_ref()
-            .filter(|c| c.silent_since.is_none() && c.connack_at().is_some())
+            .filter(|c| c.is_live())
             .map(|c| c.socket)
     }
 
-    fn open_connection(&mut self, now: Millis) {
+    /// The connection on `socket`, live or dead.
+    pub(crate) fn connection(&self, socket: SocketId) -> Option<&Connection> {
+        [self.current.as_ref(), self.dead.as_ref()]
+            .into_iter()
+            .flatten()
+            .find(|c| c.socket == socket)
+    }
+
+    pub(crate) fn connection_mut(&mut self, socket: SocketId) -> Option<&mut Connection> {
+        [self.current.as_mut(), self.dead.as_mut()]
+            .into_iter()
+            .flatten()
+            .find(|c| c.socket == socket)
+    }
+
+    pub(crate) fn open_connection(&mut self, now: Millis) {
         if let Some(old) = self.current.take() {
             if old.silent_since.is_some() {
                 // Keep at most one dead connection: an older one is closed by the page.
@@ -528,16 +199,13 @@ impl Session {
         self.abandon_pending_requests();
         let socket = SocketId(self.next_socket);
         self.next_socket += 1;
-        self.current = Some(Connection::new(socket, now, self.config.max_packet_bytes));
-        self.actions.push_back(Action::Open {
-            socket,
-            url: self.config.url.clone(),
-        });
+        let url = self.config.url.clone();
+        self.current = Some(Connection::new(socket, self.config.clone(), now));
+        self.actions.push_back(Action::Open { socket, url });
         self.set_state(ConnState::Connecting, now);
     }
 
-    fn build_connect(&self) -> Result<ConnectPacket, String> {
-        let c = &self.config;
+    fn build_connect(c: &SessionConfig) -> Result<ConnectPacket, String> {
         let mut connect = match c.protocol {
             ProtocolVersion::V311 => ConnectPacket::new(c.client_id.clone()),
             ProtocolVersion::V31 => ConnectPacket::with_level("MQIsdp", c.client_id.clone(), 3)
@@ -557,12 +225,34 @@ impl Session {
     }
 
     /// The CONNECT bytes for the packet log, with every password character replaced by `*`.
-    fn masked_connect_bytes(&self, connect: &ConnectPacket) -> Vec<u8> {
+    fn masked_connect_bytes(connect: &ConnectPacket) -> Vec<u8> {
         let mut masked = connect.clone();
         if let Some(pw) = connect.password() {
             masked.set_password(Some("*".repeat(pw.len())));
         }
         encode(&masked).unwrap_or_default()
+    }
+
+    /// Sends CONNECT on a socket that just opened.
+    pub(crate) fn send_connect(&mut self, socket: SocketId, now: Millis) {
+        let Some(conn) = self.current.as_mut().filter(|c| c.socket == socket) else {
+            return;
+        };
+        conn.phase = Phase::AwaitingConnack {
+            deadline: now + conn.settings.connack_timeout_ms,
+        };
+        match Self::build_connect(&conn.settings) {
+            Ok(connect) => {
+                let masked = Self::masked_connect_bytes(&connect);
+                self.send_packet_masked(
+                    socket,
+                    &VariablePacket::ConnectPacket(connect),
+                    masked,
+                    now,
+                );
+            }
+            Err(reason) => self.fail_current(now, CloseReason::UnexpectedPacket(reason)),
+        }
     }
 
     pub(crate) fn send_packet(&mut self, socket: SocketId, packet: &VariablePacket, now: Millis) {
@@ -601,129 +291,6 @@ impl Session {
         }
     }
 
-    pub(crate) fn send_subscribe(
-        &mut self,
-        socket: SocketId,
-        filters: &[(String, Qos)],
-        now: Millis,
-    ) -> Result<(), CommandError> {
-        let id = self.ids.allocate().ok_or(CommandError::NoFreePacketId)?;
-        let mut list = Vec::new();
-        for (f, q) in filters {
-            let filter =
-                TopicFilter::new(f.clone()).map_err(|_| CommandError::Topic(TopicError::Empty))?;
-            list.push((filter, qos_level(*q)));
-        }
-        self.pending_subacks
-            .insert(id, filters.iter().map(|(f, _)| f.clone()).collect());
-        self.send_packet(socket, &SubscribePacket::new(id, list).into(), now);
-        Ok(())
-    }
-
-    fn send_new_publish(&mut self, socket: SocketId, q: QueuedPublish, now: Millis) {
-        match build_publish(&q.topic, q.qos, q.id, q.retain, false, q.payload.clone()) {
-            Ok(packet) => {
-                self.outgoing.insert(
-                    q.id,
-                    OutgoingPublish {
-                        topic: q.topic,
-                        payload: q.payload,
-                        qos: q.qos,
-                        retain: q.retain,
-                        stage: if q.qos == 1 {
-                            OutStage::Puback
-                        } else {
-                            OutStage::Pubrec
-                        },
-                        sent_at: now,
-                        deadline: now + self.config.ack_timeout_ms,
-                        overdue: false,
-                    },
-                );
-                self.send_packet(socket, &packet.into(), now);
-            }
-            Err(_) => self.ids.release(q.id),
-        }
-    }
-
-    /// Sends queued publishes while the inflight window has room.
-    pub(crate) fn drain_queue(&mut self, now: Millis) {
-        while self.outgoing.len() < self.config.max_inflight.max(1) {
-            let Some(socket) = self.live_socket() else {
-                return;
-            };
-            let Some(q) = self.queue.pop_front() else {
-                return;
-            };
-            self.send_new_publish(socket, q, now);
-        }
-    }
-
-    pub(crate) fn send_ack(&mut self, socket: SocketId, qos: Qos, id: u16, now: Millis) {
-        if qos == 2 {
-            self.awaiting_pubrel.insert(id);
-            self.send_packet(socket, &PubrecPacket::new(id).into(), now);
-        } else {
-            self.send_packet(socket, &PubackPacket::new(id).into(), now);
-        }
-    }
-
-    /// After CONNACK 0: resend or abandon what was in flight, then resubscribe.
-    pub(crate) fn resume(&mut self, socket: SocketId, session_present: bool, now: Millis) {
-        let ids: Vec<u16> = self.outgoing.keys().copied().collect();
-        if !ids.is_empty() {
-            if session_present {
-                for id in &ids {
-                    let Some(o) = self.outgoing.get_mut(id) else {
-                        continue;
-                    };
-                    o.deadline = now + self.config.ack_timeout_ms;
-                    o.overdue = false;
-                    let (stage, o) = (o.stage, o.clone());
-                    let packet: VariablePacket = if stage == OutStage::Pubcomp {
-                        PubrelPacket::new(*id).into()
-                    } else {
-                        match build_publish(&o.topic, o.qos, *id, o.retain, true, o.payload) {
-                            Ok(p) => p.into(),
-                            Err(_) => continue,
-                        }
-                    };
-                    self.send_packet(socket, &packet, now);
-                }
-                self.events.push_back(Event::Resent {
-                    at: now,
-                    packet_ids: ids,
-                });
-            } else {
-                for id in &ids {
-                    self.outgoing.remove(id);
-                    self.ids.release(*id);
-                }
-                self.events.push_back(Event::Abandoned {
-                    at: now,
-                    packet_ids: ids,
-                });
-            }
-        }
-        if !session_present {
-            // The broker forgot the QoS 2 ids we were waiting on.
-            self.awaiting_pubrel.clear();
-        }
-        let to_send: Vec<(String, Qos)> = self
-            .subscriptions
-            .iter()
-            .filter(|s| self.config.resubscribe_on_connect || s.pending)
-            .map(|s| (s.filter.clone(), s.requested))
-            .collect();
-        for (filter, qos) in to_send {
-            if let Some(s) = self.subscriptions.iter_mut().find(|s| s.filter == filter) {
-                s.pending = true;
-            }
-            let _ = self.send_subscribe(socket, &[(filter, qos)], now);
-        }
-        self.drain_queue(now);
-    }
-
     /// Ends the current connection because of `reason` and closes its socket.
     pub(crate) fn fail_current(&mut self, now: Millis, reason: CloseReason) {
         if let Some(conn) = self.current.take() {
@@ -735,7 +302,7 @@ impl Session {
         }
     }
 
-    fn close_current(&mut self, now: Millis, reason: CloseReason) {
+    pub(crate) fn close_current(&mut self, now: Millis, reason: CloseReason) {
         if let Some(conn) = self.current.take() {
             self.actions.push_back(Action::Close {
                 socket: conn.socket,
@@ -746,7 +313,7 @@ impl Session {
         }
     }
 
-    fn connection_ended(
+    pub(crate) fn connection_ended(
         &mut self,
         socket: SocketId,
         now: Millis,
@@ -779,8 +346,8 @@ impl Session {
         }
     }
 
-    /// Per-connection state that dies with a socket: pending SUBACKs, withheld acks.
-    fn forget_socket(&mut self, socket: SocketId) {
+    /// Per-connection state that dies with a socket: withheld acks.
+    pub(crate) fn forget_socket(&mut self, socket: SocketId) {
         self.held.retain(|(s, _), _| *s != socket);
     }
 
@@ -800,12 +367,12 @@ impl Session {
         self.pending_unsubacks.clear();
     }
 
-    fn report_silent_close(&mut self, conn: &Connection, now: Millis) {
+    pub(crate) fn report_silent_close(&mut self, conn: &Connection, now: Millis) {
         let silent_since = conn.silent_since.unwrap_or(now);
         self.events.push_back(Event::SilentConnectionClosed {
             at: now,
             socket: conn.socket,
-            predicted_at: conn.last_sent_at + self.config.broker_grace_ms(),
+            predicted_at: conn.broker_notice_at(),
             silent_since,
         });
     }
@@ -840,63 +407,31 @@ impl Session {
         self.events.push_back(event);
     }
 
+    /// CONNACK 0 on the current connection: report it with the settings it was opened
+    /// with, then resume the session.
     pub(crate) fn connected(&mut self, socket: SocketId, session_present: bool, now: Millis) {
-        if let Some(conn) = self.current.as_mut().filter(|c| c.socket == socket) {
-            conn.phase = Phase::Connected { connack_at: now };
-            conn.replay_burst_until = if session_present {
-                now + REPLAY_QUIET_MS
-            } else {
-                0
-            };
-        }
+        let Some(conn) = self.current.as_mut().filter(|c| c.socket == socket) else {
+            return;
+        };
+        conn.phase = Phase::Connected { connack_at: now };
+        conn.replay_burst_until = if session_present {
+            now + REPLAY_QUIET_MS
+        } else {
+            0
+        };
+        let (clean_session, client_id) =
+            (conn.settings.clean_session, conn.settings.client_id.clone());
         self.session_present = Some(session_present);
         self.reconnect_attempt = 0;
         self.events.push_back(Event::Connected {
             at: now,
             session_present,
-            clean_session: self.config.clean_session,
-            client_id: self.config.client_id.clone(),
+            clean_session,
+            client_id,
         });
         self.set_state(ConnState::Connected, now);
         self.resume(socket, session_present, now);
     }
-}
-
-fn check_qos(qos: Qos) -> Result<(), CommandError> {
-    if qos > 2 {
-        Err(CommandError::Qos(qos))
-    } else {
-        Ok(())
-    }
-}
-
-pub(crate) fn qos_level(qos: Qos) -> QualityOfService {
-    match qos {
-        0 => QualityOfService::Level0,
-        1 => QualityOfService::Level1,
-        _ => QualityOfService::Level2,
-    }
-}
-
-fn build_publish(
-    topic: &str,
-    qos: Qos,
-    id: u16,
-    retain: bool,
-    dup: bool,
-    payload: Vec<u8>,
-) -> Result<PublishPacket, CommandError> {
-    let name = TopicName::new(topic.to_string())
-        .map_err(|_| CommandError::Topic(TopicError::WildcardInName))?;
-    let q = match qos {
-        0 => QoSWithPacketIdentifier::Level0,
-        1 => QoSWithPacketIdentifier::Level1(id),
-        _ => QoSWithPacketIdentifier::Level2(id),
-    };
-    let mut packet = PublishPacket::new(name, q, payload);
-    packet.set_retain(retain);
-    packet.set_dup(dup);
-    Ok(packet)
 }
 
 #[cfg(test)]

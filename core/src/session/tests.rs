@@ -219,11 +219,10 @@ fn a_refused_connect_names_the_reason_and_does_not_reconnect() {
     assert_eq!(h.session.state(), ConnState::Disconnected);
     assert_eq!(h.session.poll_timeout(), None, "no reconnect is scheduled");
     assert!(ConnackRefusal::NotAuthorized
-        .message_en()
+        .text()
+        .en
         .contains("not authorized"));
-    assert!(ConnackRefusal::NotAuthorized
-        .message_zh()
-        .contains("未授权"));
+    assert!(ConnackRefusal::NotAuthorized.text().zh.contains("未授权"));
 }
 
 #[test]
@@ -936,4 +935,205 @@ fn the_will_goes_into_connect() {
         }
         other => panic!("expected CONNECT, got {other:?}"),
     }
+}
+
+// ---- settings belong to the connection they opened --------------------------------------
+
+#[test]
+fn a_silent_socket_keeps_its_keepalive_when_the_device_connects_with_new_settings() {
+    let mut h = Harness::new(config());
+    h.connect(false);
+    let last = h.now;
+    h.session.go_silent(h.now).expect("ok");
+    h.drain();
+    let old = h.socket();
+    h.now += 1_000;
+    let edited = SessionConfig {
+        keepalive_secs: 60,
+        client_id: "dev1-renamed".into(),
+        ..config()
+    };
+    h.session.connect_with(edited, h.now).expect("a takeover");
+    h.drain();
+    h.session.handle_socket_open(h.socket(), h.now);
+    h.drain();
+    h.broker_sends(ConnackPacket::new(
+        true,
+        ConnectReturnCode::ConnectionAccepted,
+    ));
+    let notice = h.session.broker_notice(h.now).expect("the dead socket");
+    assert_eq!(
+        notice.predicted_at,
+        last + 7_500,
+        "still 1.5 x the 5 s keepalive the old socket promised"
+    );
+    h.now += 20_000;
+    h.session.handle_socket_closed(old, h.now);
+    h.drain();
+    assert!(h.events.iter().any(|e| matches!(e,
+        Event::SilentConnectionClosed { socket, predicted_at, .. }
+            if *socket == old && *predicted_at == last + 7_500)));
+    assert!(h.events.iter().any(|e| matches!(e,
+        Event::Connected { client_id, .. } if client_id == "dev1-renamed")));
+}
+
+#[test]
+fn a_refused_connect_leaves_the_settings_of_the_live_connection_alone() {
+    let mut h = Harness::new(config());
+    h.connect(false);
+    let edited = SessionConfig {
+        keepalive_secs: 60,
+        ..config()
+    };
+    assert_eq!(
+        h.session.connect_with(edited, h.now),
+        Err(CommandError::AlreadyConnected)
+    );
+    assert_eq!(h.session.config().keepalive_secs, 5);
+    assert_eq!(h.session.next_ping_at(), Some(h.now + 5_000));
+}
+
+#[test]
+fn the_live_connection_pings_on_the_keepalive_it_was_opened_with() {
+    let mut h = Harness::new(config());
+    h.connect(false);
+    let connected_at = h.now;
+    h.session.go_silent(h.now).expect("ok");
+    h.drain();
+    h.session
+        .connect_with(
+            SessionConfig {
+                keepalive_secs: 2,
+                ..config()
+            },
+            h.now,
+        )
+        .expect("ok");
+    h.drain();
+    h.session.handle_socket_open(h.socket(), h.now);
+    h.drain();
+    h.broker_sends(ConnackPacket::new(
+        true,
+        ConnectReturnCode::ConnectionAccepted,
+    ));
+    assert_eq!(h.session.next_ping_at(), Some(connected_at + 2_000));
+}
+
+// ---- one timer table -------------------------------------------------------------------
+
+#[test]
+fn poll_timeout_names_exactly_the_deadline_that_handle_timeout_fires() {
+    let mut h = Harness::new(config());
+    h.connect(false);
+    h.sent.clear();
+    let at = h.session.poll_timeout().expect("keepalive");
+    h.now = at - 1;
+    h.session.handle_timeout(h.now);
+    h.drain();
+    assert!(h.sent.is_empty(), "nothing fires a millisecond early");
+    h.now = at;
+    h.session.handle_timeout(h.now);
+    h.drain();
+    assert_eq!(h.sent_kinds(), vec![PacketKind::Pingreq]);
+    assert_eq!(h.session.poll_timeout(), Some(at + 10_000), "ping response deadline");
+}
+
+// ---- the probe series ------------------------------------------------------------------
+
+fn probe_plan(count: u32, interval_ms: u32) -> crate::probe::ProbePlan {
+    crate::probe::ProbePlan::new(count, interval_ms).expect("valid plan")
+}
+
+fn sent_probe_seqs(h: &Harness) -> Vec<u32> {
+    h.sent
+        .iter()
+        .filter_map(|(_, p, _)| match p {
+            VariablePacket::PublishPacket(p) => Probe::parse(p.payload()).map(|pr| pr.seq),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_probe_series_sends_one_now_and_the_rest_on_its_timer() {
+    let mut h = Harness::new(config());
+    h.connect(false);
+    h.sent.clear();
+    let series = h
+        .session
+        .start_probe_series("t", 1, probe_plan(3, 200), 7, h.now)
+        .expect("started");
+    h.drain();
+    assert_eq!(sent_probe_seqs(&h), vec![1]);
+    assert_eq!(h.session.poll_timeout(), Some(h.now + 200));
+    h.advance(199);
+    assert_eq!(sent_probe_seqs(&h), vec![1]);
+    h.advance(1);
+    h.advance(200);
+    assert_eq!(sent_probe_seqs(&h), vec![1, 2, 3]);
+    let progress = h.session.probe_series_progress().expect("a series");
+    assert_eq!(
+        (progress.series, progress.sent, progress.total, progress.running),
+        (series, 3, 3, false)
+    );
+    h.advance(1_000);
+    assert_eq!(sent_probe_seqs(&h).len(), 3, "nothing after the last probe");
+}
+
+#[test]
+fn a_probe_series_with_no_interval_goes_out_in_batches() {
+    let mut h = Harness::new(SessionConfig {
+        max_inflight: 1_000,
+        ..config()
+    });
+    h.connect(false);
+    h.sent.clear();
+    h.session
+        .start_probe_series("t", 1, probe_plan(250, 0), 7, h.now)
+        .expect("started");
+    h.drain();
+    assert_eq!(sent_probe_seqs(&h).len(), 100);
+    assert_eq!(h.session.poll_timeout(), Some(h.now), "the rest is due now");
+    h.advance(0);
+    h.advance(0);
+    assert_eq!(sent_probe_seqs(&h), (1..=250).collect::<Vec<u32>>());
+}
+
+#[test]
+fn a_probe_series_stops_with_a_reason_when_the_connection_goes() {
+    let mut h = Harness::new(config());
+    h.connect(false);
+    h.session
+        .start_probe_series("t", 1, probe_plan(5, 100), 7, h.now)
+        .expect("started");
+    h.drain();
+    h.session.drop_connection(h.now);
+    h.drain();
+    h.advance(100);
+    assert!(h.events.iter().any(|e| matches!(e,
+        Event::ProbeSeriesStopped { sent: 1, total: 5, error: CommandError::NotConnected, .. })));
+    let progress = h.session.probe_series_progress().expect("a series");
+    assert!(!progress.running);
+    assert_eq!(
+        h.session.timer_table().get(timers::Timer::ProbeSeries),
+        None,
+        "its timer stopped too"
+    );
+}
+
+#[test]
+fn a_probe_series_is_refused_before_it_starts_when_it_cannot_run() {
+    let mut h = Harness::new(config());
+    assert_eq!(
+        h.session
+            .start_probe_series("t", 1, probe_plan(5, 100), 7, h.now),
+        Err(CommandError::NotConnected)
+    );
+    h.connect(false);
+    assert!(matches!(
+        h.session
+            .start_probe_series("a/#", 1, probe_plan(5, 100), 7, h.now),
+        Err(CommandError::Topic(_))
+    ));
+    assert_eq!(h.session.probe_series_progress(), None);
 }

@@ -1,6 +1,7 @@
 //! Read-only views of the session for the page: ack timers, subscriptions, broker clock.
 
-use super::{OutStage, Session};
+use super::outgoing::OutStage;
+use super::Session;
 use crate::time::{remaining, Millis};
 
 /// Which clock an ack timer row shows.
@@ -122,7 +123,7 @@ impl Session {
             .filter(|c| c.silent_since.is_some())
             .or(self.dead.as_ref())?;
         let silent_since = conn.silent_since?;
-        let predicted_at = conn.last_sent_at + self.config.broker_grace_ms();
+        let predicted_at = conn.broker_notice_at();
         Some(BrokerNotice {
             silent_since,
             last_sent_at: conn.last_sent_at,
@@ -139,6 +140,7 @@ impl Session {
             || self.reconnect_at.is_some()
             || self.current.is_some()
             || self.dead.is_some()
+            || self.probe_series.as_ref().is_some_and(|r| r.next_at().is_some())
     }
 
     /// Whether acks of incoming messages are withheld.
@@ -156,9 +158,8 @@ impl Session {
         let conn = self
             .current
             .as_ref()
-            .filter(|c| c.silent_since.is_none() && c.connack_at().is_some())?;
-        (self.config.keepalive_secs > 0 && conn.ping_sent_at.is_none())
-            .then(|| conn.last_sent_at + self.config.keepalive_ms())
+            .filter(|c| c.is_live())?;
+        conn.ping_due_at()
     }
 
     /// Gap and duplicate summaries of the probe series received.
