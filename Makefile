@@ -1,11 +1,14 @@
 # ackscope: `make serve` to use it, `make test` to test it. Both install what is missing.
-.PHONY: setup serve test bench fuzz clean
+.PHONY: setup serve build test bench fuzz clean
 
 setup:
 	@scripts/setup.sh
 
 serve: setup
 	@scripts/serve.sh
+
+build: setup
+	@scripts/build.sh
 
 test: setup
 	@scripts/test.sh

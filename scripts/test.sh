@@ -57,7 +57,7 @@ step "signature vectors vs python hmac" python3 scripts/check-signatures.py
 step "core unit and property tests" cargo test -p ackscope-core
 step "page view-state unit tests (native)" cargo test -p ackscope --lib
 step "browser tests (wasm-pack, headless Chromium, mosquitto)" browser_tests
-step "release build (trunk)" trunk build --release
+step "release build (trunk)" scripts/build.sh
 step "end-to-end (Playwright, headless Chromium, mosquitto)" node tests/e2e/run.mjs
 
 elapsed=$(( $(date +%s) - start ))

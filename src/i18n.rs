@@ -1,5 +1,7 @@
 //! The page's two languages. Every string is written in both, side by side, at its use.
 
+use ackscope_core::text::Bilingual;
+
 /// A language of the page, as the `lang` select spells it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum Lang {
@@ -37,6 +39,14 @@ impl Lang {
         match self {
             Lang::En => en,
             Lang::ZhCn => zh,
+        }
+    }
+
+    /// The text of this language from a core `Bilingual`.
+    pub fn text(self, t: &Bilingual) -> String {
+        match self {
+            Lang::En => t.en.clone(),
+            Lang::ZhCn => t.zh.clone(),
         }
     }
 }

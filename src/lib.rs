@@ -1,7 +1,7 @@
 //! ackscope's page: a thin browser edge around `ackscope-core`, rendered with Yew.
 //!
-//! - `edge/`: the browser edge (WebSocket, clock, timers); it drives the core and owns no
-//!   protocol rules.
+//! - `edge/`: the browser edge (WebSocket, clock, timers, storage, files, downloads,
+//!   clipboard, the page's URL); it drives the core and owns no protocol rules.
 //! - `view/`: view state built from the core's events (message rows, packet log, timeline).
 //! - `components/`: Yew components that render view state and send intents.
 

@@ -114,12 +114,13 @@ async fn offline_round_trip_brings_back_exactly_the_five_in_order() {
 
     connected(&rx).await;
     until("five messages", || rx.read(|s| s.log.messages.len() >= 5)).await;
-    TimeoutFuture::new(300).await;
+    // A marker published now reaches rx after anything the broker still had queued for it:
+    // once it is there, a sixth or repeated offline message would be there too.
+    publish_all(&tx, &topic, &["marker"], 1).await;
+    until("the marker", || payloads(&rx).iter().any(|p| p == "marker")).await;
     assert_eq!(rx.read(|s| s.session.session_present()), Some(true));
-    assert_eq!(payloads(&rx), sent);
-    assert!(rx.read(|s| s
-        .log
-        .messages
+    assert_eq!(payloads(&rx), [&sent[..], &["marker"][..]].concat());
+    assert!(rx.read(|s| s.log.messages[..5]
         .iter()
         .all(|m| m.verdict == VerdictKind::Offline)));
 }
@@ -135,9 +136,25 @@ async fn a_clean_session_brings_nothing_back() {
     connected(&tx).await;
     publish_all(&tx, &topic, &["lost1", "lost2"], 1).await;
     connected(&rx).await;
-    TimeoutFuture::new(700).await;
     assert_eq!(rx.read(|s| s.session.session_present()), Some(false));
-    assert!(payloads(&rx).is_empty(), "got {:?}", payloads(&rx));
+    // rx subscribes again on connect; a marker published after its SUBACK arrives after
+    // anything a kept session would have brought back (that comes right after CONNACK).
+    until("the resubscribe's SUBACK", || {
+        rx.read(|s| {
+            s.session
+                .subscription_rows()
+                .iter()
+                .any(|r| r.filter == topic && !r.pending)
+        })
+    })
+    .await;
+    publish_all(&tx, &topic, &["marker"], 1).await;
+    until("the marker", || !payloads(&rx).is_empty()).await;
+    assert_eq!(
+        payloads(&rx),
+        ["marker"],
+        "nothing came back before the marker"
+    );
 }
 
 #[wasm_bindgen_test]
@@ -177,8 +194,14 @@ async fn qos2_is_delivered_exactly_once() {
     connected(&tx).await;
     publish_all(&tx, &topic, &["once"], 2).await;
     until("the delivery", || rx.read(|s| !s.log.messages.is_empty())).await;
-    TimeoutFuture::new(500).await;
-    assert_eq!(payloads(&rx), ["once"]);
+    // A second QoS 2 message on the same connection arrives after any repeat of the first.
+    publish_all(&tx, &topic, &["marker"], 2).await;
+    until("the marker", || payloads(&rx).iter().any(|p| p == "marker")).await;
+    until("PUBREL/PUBCOMP of both", || {
+        rx.read(|s| s.session.inflight_rows(0).is_empty())
+    })
+    .await;
+    assert_eq!(payloads(&rx), ["once", "marker"]);
     assert_eq!(rx.read(|s| s.log.messages[0].qos), 2);
     assert!(
         rx.read(|s| s.session.inflight_rows(0).is_empty()),

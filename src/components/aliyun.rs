@@ -1,16 +1,19 @@
 //! Alibaba Cloud MQ for IoT helpers: ClientId builder, endpoint helper, and the signature
 //! calculator that shows every step. All computing happens in the core (`auth`).
 
-use super::device_panel::SectionProps;
 use super::fields::{CheckField, TextField};
+use super::SectionProps;
+use crate::edge::{clipboard, console};
 use ackscope_core::auth::{build_client_id, credentials, endpoint_url, sign, AuthMode};
 use yew::prelude::*;
 
 fn copy_to_clipboard(text: String) {
-    if let Some(window) = web_sys::window() {
-        // Fire and forget: the browser asks for permission where it must.
-        let _ = window.navigator().clipboard().write_text(&text);
-    }
+    // The browser asks for permission where it must; a refusal is only logged.
+    clipboard::copy_text(&text, |copied| {
+        if let Err(e) = copied {
+            console::warn(&format!("copying failed: {e}"));
+        }
+    });
 }
 
 #[derive(Properties, PartialEq)]
@@ -100,7 +103,7 @@ pub fn aliyun_view(p: &SectionProps) -> Html {
             <div class="row">
                 <TextField testid="endpoint-host" label={l.t("Instance endpoint host", "实例接入点域名")} value={form.endpoint_host.clone()} wide=true
                     placeholder="post-cn-xxxx.mqtt.aliyuncs.com" on_change={edit(|f, v| f.endpoint_host = v)}
-                    error={(!form.endpoint_host.is_empty()).then(|| endpoint.clone().err()).flatten().map(|e| AttrValue::from(l.pick(e.message_en(), e.message_zh())))} />
+                    error={(!form.endpoint_host.is_empty()).then(|| endpoint.clone().err()).flatten().map(|e| AttrValue::from(l.text(&e.text())))} />
                 <CheckField testid="endpoint-tls" label="wss (443)" checked={form.endpoint_tls} on_change={on_tls} />
                 <button data-testid="endpoint-use" disabled={endpoint.is_err()} onclick={use_endpoint}>{ l.t("Use as broker URL", "用作服务端 URL") }</button>
             </div>

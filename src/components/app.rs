@@ -2,8 +2,10 @@
 
 use super::device_panel::DevicePanel;
 use super::diagnostics::DiagnosticsView;
+use crate::edge::clipboard;
 use crate::edge::device::Device;
 use crate::edge::download::download;
+use crate::edge::location::query_param;
 use crate::edge::storage;
 use crate::i18n::Lang;
 use crate::view::profile::{from_json, to_json, Profile};
@@ -28,20 +30,6 @@ impl Reducible for Version {
     fn reduce(self: Rc<Self>, _: ()) -> Rc<Self> {
         Rc::new(Version(self.0.wrapping_add(1)))
     }
-}
-
-/// A query parameter of the page's URL.
-fn query_param(name: &str) -> Option<String> {
-    let search = web_sys::window()?.location().search().ok()?;
-    search
-        .trim_start_matches('?')
-        .split('&')
-        .find_map(|kv| {
-            kv.strip_prefix(name)
-                .and_then(|rest| rest.strip_prefix('='))
-        })
-        .and_then(|v| js_sys::decode_uri_component(v).ok())
-        .and_then(|v| v.as_string())
 }
 
 /// The broker the page is pre-filled for: `?broker=` in the URL, else the local one.
@@ -150,7 +138,7 @@ pub fn app() -> Html {
                     .borrow()
                     .list
                     .iter()
-                    .any(|d| d.read(|s| s.session.has_running_clocks()));
+                    .any(|d| d.snapshot().session.running_clocks);
                 if ticking {
                     dispatcher.dispatch(());
                 }
@@ -239,13 +227,22 @@ pub fn app() -> Html {
     let share = {
         let notice = notice.clone();
         Callback::from(move |link: String| {
-            if let Some(w) = web_sys::window() {
-                let _ = w.navigator().clipboard().write_text(&link);
-            }
-            notice.set(Some((
-                format!("Share link (no secrets) copied: {link}"),
-                format!("分享链接(不含密钥)已复制:{link}"),
-            )));
+            // Say "copied" only once the browser has copied; if it refused, the link is
+            // still shown, to copy by hand.
+            let notice = notice.clone();
+            let text = link.clone();
+            clipboard::copy_text(&text, move |copied| {
+                notice.set(Some(match copied {
+                    Ok(()) => (
+                        format!("Share link (no secrets) copied: {link}"),
+                        format!("分享链接(不含密钥)已复制:{link}"),
+                    ),
+                    Err(e) => (
+                        format!("Copying the share link failed ({e}); copy it by hand: {link}"),
+                        format!("复制分享链接失败({e}),请手动复制:{link}"),
+                    ),
+                }));
+            });
         })
     };
     let l = *lang;
@@ -283,8 +280,11 @@ pub fn app() -> Html {
             <main class="devices">
                 { for list.into_iter().enumerate().map(|(index, device)| {
                     let key = device.read(|s| s.id);
+                    let snapshot = device.snapshot();
+                    // Only a device with a running countdown follows the page's clock.
+                    let tick = if snapshot.session.running_clocks { version.0 } else { 0 };
                     html! {
-                        <DevicePanel {key} {device} {index} lang={l} version={version.0}
+                        <DevicePanel {key} {device} {snapshot} {tick} {index} lang={l}
                             on_remove={remove_device.clone()} on_share={share.clone()} />
                     }
                 }) }

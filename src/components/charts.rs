@@ -1,6 +1,6 @@
 //! Message rate over the last minute and the probe latency histogram, as small SVG bars.
 
-use super::device_panel::SectionProps;
+use super::SectionProps;
 use crate::edge::clock::now;
 use crate::view::charts::{latency_histogram, rate};
 use yew::prelude::*;

@@ -1,11 +1,13 @@
 //! Connection settings, state, Session Present and the connection intents.
 
-use super::device_panel::SectionProps;
 use super::fields::{CheckField, SelectField, TextField};
+use super::SectionProps;
 use crate::edge::clock::now;
+use crate::view::clock::{seconds, time_of_day};
 use ackscope_core::auth::{auth_errors, check_aliyun_client_id, AuthMode};
 use ackscope_core::profile::BrokerKind;
 use ackscope_core::session::ConnState;
+use ackscope_core::time::remaining;
 use yew::prelude::*;
 
 fn auth_mode_options() -> Vec<(AttrValue, AttrValue)> {
@@ -29,11 +31,11 @@ pub fn connection_view(p: &SectionProps) -> Html {
     let (form, state, session_present, notice, rtt, next_ping, error) = d.read(|s| {
         (
             s.form.clone(),
-            s.session.state(),
-            s.session.session_present(),
-            s.session.broker_notice(now()),
-            s.session.last_ping_rtt(),
-            s.session.next_ping_at(),
+            p.snapshot.session.state,
+            p.snapshot.session.session_present,
+            p.snapshot.session.broker_notice,
+            p.snapshot.session.last_ping_rtt,
+            p.snapshot.session.next_ping_at,
             s.log.error.clone(),
         )
     });
@@ -49,12 +51,12 @@ pub fn connection_view(p: &SectionProps) -> Html {
         errors
             .iter()
             .find(|e| e.field() == field)
-            .map(|e| AttrValue::from(l.pick(e.message_en(), e.message_zh())))
+            .map(|e| AttrValue::from(l.text(&e.text())))
     };
     let client_id_error = if aliyun || form.broker == BrokerKind::Aliyun {
         check_aliyun_client_id(&form.auth.client_id)
             .first()
-            .map(|p| AttrValue::from(l.pick(p.message_en(), p.message_zh())))
+            .map(|p| AttrValue::from(l.text(&p.text())))
             .or_else(|| field_error("client-id"))
     } else {
         None
@@ -69,9 +71,9 @@ pub fn connection_view(p: &SectionProps) -> Html {
         ConnState::Connecting => l.t("connecting…", "连接中…").to_string(),
         ConnState::Connected => l.t("connected", "已连接").to_string(),
         ConnState::Reconnecting { at } => format!(
-            "{} {:.1} s",
+            "{} {}",
             l.t("reconnecting in", "重连倒计时"),
-            at.saturating_sub(now()) as f64 / 1000.0
+            seconds(at.saturating_sub(now()))
         ),
         ConnState::Silent => l
             .t(
@@ -181,14 +183,14 @@ pub fn connection_view(p: &SectionProps) -> Html {
             </div>
             if online {
                 <div class="row heartbeat">
-                    { match next_ping { Some(at) => format!("{} {:.1} s", l.t("next PINGREQ in", "下次 PINGREQ"), at.saturating_sub(now()) as f64 / 1000.0), None => String::new() } }
+                    { match next_ping { Some(at) => format!("{} {}", l.t("next PINGREQ at", "下次 PINGREQ 于"), time_of_day(at)), None => String::new() } }
                     { rtt.map(|r| format!(" · {} {r} ms", l.t("last round trip", "上次往返"))).unwrap_or_default() }
                 </div>
             }
             if let Some(n) = notice {
-                <div class="broker-notice" data-testid="broker-notice" data-remaining-ms={n.remaining_ms.to_string()}>
-                    { format!("{} {:.1} s", l.t("The broker should notice the silence (1.5 × keepalive since the last packet sent) in", "服务端预计察觉静默(自最后发送起 1.5 倍 keepalive)还有"), n.remaining_ms as f64 / 1000.0) }
-                    <progress max={(n.predicted_at - n.last_sent_at).to_string()} value={n.remaining_ms.to_string()}></progress>
+                <div class="broker-notice" data-testid="broker-notice" data-remaining-ms={remaining(n.predicted_at, now()).to_string()}>
+                    { format!("{} {}", l.t("The broker should notice the silence (1.5 × keepalive since the last packet sent) in", "服务端预计察觉静默(自最后发送起 1.5 倍 keepalive)还有"), seconds(remaining(n.predicted_at, now()))) }
+                    <progress max={(n.predicted_at - n.last_sent_at).to_string()} value={remaining(n.predicted_at, now()).to_string()}></progress>
                 </div>
             }
             if let Some(e) = error {

@@ -9,7 +9,8 @@ use super::packet_log::PacketLogView;
 use super::publish::PublishView;
 use super::subscriptions::SubscriptionsView;
 use super::timeline::TimelineView;
-use crate::edge::device::Device;
+use crate::edge::device::{Device, DeviceSnapshot};
+use crate::edge::location;
 use crate::i18n::Lang;
 use yew::prelude::*;
 
@@ -18,8 +19,10 @@ pub struct DevicePanelProps {
     pub device: Device,
     pub index: usize,
     pub lang: Lang,
-    /// Moves whenever any device changed, so that the panel re-renders.
-    pub version: u64,
+    /// The session as shown; equal snapshots skip the render.
+    pub snapshot: DeviceSnapshot,
+    /// The page clock while a countdown runs on this device, else 0.
+    pub tick: u64,
     pub on_remove: Callback<u32>,
     /// Hands up a share link (profile without secrets).
     pub on_share: Callback<String>,
@@ -35,14 +38,10 @@ pub fn device_panel(p: &DevicePanelProps) -> Html {
         p.on_share.reform(move |_: MouseEvent| {
             let param =
                 device.read(|s| crate::view::profile::Profile::of(&s.form, false).to_link_param());
-            let base = web_sys::window()
-                .and_then(|w| w.location().href().ok())
-                .map(|h| h.split('?').next().unwrap_or_default().to_string())
-                .unwrap_or_default();
-            format!("{base}?profile={param}")
+            format!("{}?profile={param}", location::page_address())
         })
     };
-    let common = (p.device.clone(), l, p.version);
+    let (snapshot, tick) = (p.snapshot.clone(), p.tick);
     html! {
         <section class="device" data-testid="device" data-index={p.index.to_string()}
             aria-label={format!("{} {}", l.t("Device", "设备"), p.index + 1)}>
@@ -53,23 +52,15 @@ pub fn device_panel(p: &DevicePanelProps) -> Html {
                 <button class="ghost" data-testid="device-remove" onclick={remove}
                     title={ l.t("Remove this device (its connection is dropped)", "移除该设备(其连接被掐断)") }>{"✕"}</button>
             </header>
-            <ConnectionView device={common.0.clone()} lang={l} version={common.2} />
-            <AliyunView device={common.0.clone()} lang={l} version={common.2} />
-            <TimelineView device={common.0.clone()} lang={l} version={common.2} />
-            <SubscriptionsView device={common.0.clone()} lang={l} version={common.2} />
-            <PublishView device={common.0.clone()} lang={l} version={common.2} />
-            <InflightView device={common.0.clone()} lang={l} version={common.2} />
-            <MessagesView device={common.0.clone()} lang={l} version={common.2} />
-            <ChartsView device={common.0.clone()} lang={l} version={common.2} />
-            <PacketLogView device={common.0} lang={l} version={common.2} />
+            <ConnectionView device={p.device.clone()} snapshot={snapshot.clone()} lang={l} {tick} />
+            <AliyunView device={p.device.clone()} snapshot={snapshot.clone()} lang={l} {tick} />
+            <TimelineView device={p.device.clone()} snapshot={snapshot.clone()} lang={l} {tick} />
+            <SubscriptionsView device={p.device.clone()} snapshot={snapshot.clone()} lang={l} {tick} />
+            <PublishView device={p.device.clone()} snapshot={snapshot.clone()} lang={l} {tick} />
+            <InflightView device={p.device.clone()} snapshot={snapshot.clone()} lang={l} {tick} />
+            <MessagesView device={p.device.clone()} snapshot={snapshot.clone()} lang={l} {tick} />
+            <ChartsView device={p.device.clone()} snapshot={snapshot.clone()} lang={l} {tick} />
+            <PacketLogView device={p.device.clone()} snapshot={snapshot.clone()} lang={l} {tick} />
         </section>
     }
-}
-
-/// Props shared by every section of a device panel.
-#[derive(Properties, PartialEq)]
-pub struct SectionProps {
-    pub device: Device,
-    pub lang: Lang,
-    pub version: u64,
 }

@@ -3,6 +3,7 @@
 use crate::edge::clock::now;
 use crate::edge::device::Device;
 use crate::i18n::Lang;
+use crate::view::clock::{seconds, time_of_day};
 use ackscope_core::diagnostics::{diagnose, DeviceFacts, DeviceSettings, Finding};
 use yew::prelude::*;
 
@@ -16,10 +17,12 @@ pub struct DiagnosticsProps {
 /// Runs the rules over every device on the page.
 fn findings(devices: &[Device]) -> Vec<Finding> {
     // Histories are borrowed, not copied: this runs on every render.
+    let snapshots: Vec<_> = devices.iter().map(|d| d.snapshot()).collect();
     let states: Vec<_> = devices.iter().map(|d| d.borrow()).collect();
     let settings: Vec<DeviceSettings> = states
         .iter()
-        .map(|s| s.form.diagnostic_settings(&s.session.subscription_rows()))
+        .zip(&snapshots)
+        .map(|(s, snap)| s.form.diagnostic_settings(&snap.session.subscriptions))
         .collect();
     let facts: Vec<DeviceFacts<'_>> = states
         .iter()
@@ -53,9 +56,9 @@ pub fn diagnostics_view(p: &DiagnosticsProps) -> Html {
                             <span class={classes!("sev", f.severity.as_str())}>{ crate::i18n::label(l, f.severity.as_str()) }</span>
                             <code>{ f.rule }</code>
                             <span class="muted">{ format!("{} {}", l.t("device", "设备"), f.device + 1) }</span>
-                            if let Some(at) = f.at { <span class="mono muted" title={l.t("when the evidence happened: find it in the timeline and packet log", "证据发生的时间:可在时间线和报文日志中查找")}>{ super::messages::clock(at) }</span> }
+                            if let Some(at) = f.at { <span class="mono muted" title={l.t("when the evidence happened: find it in the timeline and packet log", "证据发生的时间:可在时间线和报文日志中查找")}>{ time_of_day(at) }</span> }
                             <span>{ l.pick(f.evidence.en, f.evidence.zh) }</span>
-                            if let Some(r) = f.remaining_ms { <b class="mono">{ format!("{:.1} s", r as f64 / 1000.0) }</b> }
+                            if let Some(r) = f.remaining_ms { <b class="mono">{ seconds(r) }</b> }
                         </div>
                         <div class="finding-body">{ l.pick(f.explanation.en, f.explanation.zh) }</div>
                         <div class="finding-fix">{ l.t("Fix: ", "修复:") }{ l.pick(f.fix.en, f.fix.zh) }</div>

@@ -1,15 +1,18 @@
 //! Ack timers: every unacknowledged message with its live countdown.
 
-use super::device_panel::SectionProps;
+use super::SectionProps;
 use crate::edge::clock::now;
+use crate::view::clock::seconds;
 use ackscope_core::session::InflightKind;
+use ackscope_core::time::remaining;
 use yew::prelude::*;
 
 #[function_component(InflightView)]
 pub fn inflight_view(p: &SectionProps) -> Html {
     let l = p.lang;
     let d = p.device.clone();
-    let rows = d.read(|s| s.session.inflight_rows(now()));
+    let rows = p.snapshot.session.inflight.clone();
+    let at = now();
     if rows.is_empty() {
         return html! {};
     }
@@ -18,6 +21,8 @@ pub fn inflight_view(p: &SectionProps) -> Html {
             <h3>{ l.t("Ack timers", "确认计时") }<small>{ format!(" {}", rows.len()) }</small></h3>
             <ul class="inflight">
                 { for rows.into_iter().map(|r| {
+                    // The snapshot carries deadlines; the countdown moves with the clock.
+                    let remaining_ms = remaining(r.deadline, at);
                     let total = r.deadline.saturating_sub(r.started_at).max(1);
                     let what = match r.kind {
                         InflightKind::AwaitingAck => format!("{} {} · {}", l.t("out, waiting for", "发出,等待"), r.awaiting, l.t("client ack timeout", "客户端确认超时")),
@@ -31,12 +36,12 @@ pub fn inflight_view(p: &SectionProps) -> Html {
                     });
                     html! {
                         <li data-testid="inflight-row" data-direction={if r.outgoing { "out" } else { "in" }}
-                            data-packet-id={r.packet_id.to_string()} data-remaining-ms={r.remaining_ms.to_string()}
-                            class={classes!((r.remaining_ms == 0).then_some("expired"))}>
+                            data-packet-id={r.packet_id.to_string()} data-remaining-ms={remaining_ms.to_string()}
+                            class={classes!((remaining_ms == 0).then_some("expired"))}>
                             <span class="mono">{ format!("#{} {}", r.packet_id, r.topic) }</span>
                             <span class="what">{ what }</span>
-                            <progress max={total.to_string()} value={r.remaining_ms.to_string()}></progress>
-                            <span class="mono">{ format!("{:.1} s", r.remaining_ms as f64 / 1000.0) }</span>
+                            <progress max={total.to_string()} value={remaining_ms.to_string()}></progress>
+                            <span class="mono">{ seconds(remaining_ms) }</span>
                             { for ack }
                         </li>
                     }

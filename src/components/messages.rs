@@ -1,10 +1,12 @@
 //! Received messages: a virtualised list with verdicts, filters, formats, export, and the
 //! gap and duplicate summary of each probe series.
 
-use super::device_panel::SectionProps;
 use super::fields::{setter, SelectField, TextField};
+use super::SectionProps;
+use crate::edge::console;
 use crate::edge::download::download;
 use crate::i18n::Lang;
+use crate::view::clock::{seconds, time_of_day};
 use crate::view::export::{messages_csv, messages_json};
 use crate::view::payload::{render, PayloadFormat};
 use crate::view::MessageRow;
@@ -16,17 +18,6 @@ use yew::prelude::*;
 const ROW_PX: i32 = 26;
 const VIEW_PX: i32 = 312;
 const OVERSCAN: usize = 8;
-
-pub fn clock(ms: u64) -> String {
-    let s = ms / 1000;
-    format!(
-        "{:02}:{:02}:{:02}.{:03}",
-        (s / 3600) % 24,
-        (s / 60) % 60,
-        s % 60,
-        ms % 1000
-    )
-}
 
 fn evidence_text(l: Lang, e: &Evidence) -> String {
     match e {
@@ -42,14 +33,14 @@ fn evidence_text(l: Lang, e: &Evidence) -> String {
             )
         ),
         Evidence::PushedIntoDeadConnection { first_at, delay_ms } => format!(
-            "{} {} · {} {:.1} s",
+            "{} {} · {} {}",
             l.t(
                 "first pushed into the dead connection at",
                 "首次推入已死连接于"
             ),
-            clock(*first_at),
+            time_of_day(*first_at),
             l.t("delayed", "延迟"),
-            *delay_ms as f64 / 1000.0
+            seconds(*delay_ms)
         ),
         Evidence::DupFlag => "DUP=1".into(),
         Evidence::RetainFlag => l
@@ -62,9 +53,9 @@ fn evidence_text(l: Lang, e: &Evidence) -> String {
             sent_at,
             connack_at,
         } => format!(
-            "{} {:.1} s {}",
+            "{} {} {}",
             l.t("sent", "发送于"),
-            connack_at.saturating_sub(*sent_at) as f64 / 1000.0,
+            seconds(connack_at.saturating_sub(*sent_at)),
             l.t("before this connection's CONNACK", "本次连接 CONNACK 之前")
         ),
         Evidence::ReplayBurst { after_connack_ms } => format!(
@@ -139,7 +130,7 @@ pub fn messages_view(p: &SectionProps) -> Html {
             all.len(),
             count,
             (start, window),
-            s.session.probe_summaries(),
+            p.snapshot.session.probe_summaries.clone(),
         )
     });
     let (start, rows) = window;
@@ -184,7 +175,7 @@ pub fn messages_view(p: &SectionProps) -> Html {
                 ("ackscope-messages.csv", "text/csv")
             };
             if let Err(e) = download(name, mime, &text) {
-                web_sys::console::warn_1(&e.into());
+                console::warn(&e);
             }
         })
     };
@@ -237,7 +228,7 @@ pub fn messages_view(p: &SectionProps) -> Html {
                                 data-dead={m.into_dead_connection.then_some("1")}
                                 class={classes!(m.into_dead_connection.then_some("dead"), (*selected == Some(i)).then_some("selected"))}
                                 onclick={select} onkeydown={select_key} tabindex="0">
-                                <span class="mono time">{ clock(m.at) }</span>
+                                <span class="mono time">{ time_of_day(m.at) }</span>
                                 <span class={classes!("badge", m.verdict.as_str())} title={if m.certain { l.t("certain", "确定") } else { l.t("inferred", "推断") }}>
                                     { crate::i18n::label(l, m.verdict.as_str()) }{ if m.certain { "" } else { "?" } }</span>
                                 <span class="badge qos">{ format!("QoS {}", m.qos) }</span>
@@ -256,7 +247,7 @@ pub fn messages_view(p: &SectionProps) -> Html {
             </div>
             if let Some(m) = detail {
                 <div class="msg-detail" data-testid="msg-detail">
-                    <div class="muted">{ format!("{} · {} · QoS {} · {} {} · {}", clock(m.at), m.topic, m.qos, m.payload.len(), l.t("bytes", "字节"), m.verdict.as_str()) }
+                    <div class="muted">{ format!("{} · {} · QoS {} · {} {} · {}", time_of_day(m.at), m.topic, m.qos, m.payload.len(), l.t("bytes", "字节"), m.verdict.as_str()) }
                         { format!(" · {}", if m.certain { l.t("certain", "确定") } else { l.t("inferred", "推断") }) }</div>
                     <div class="muted">{ evidence_text(l, &m.evidence) }</div>
                     <pre>{ render(&m.payload, *format) }</pre>

@@ -13,3 +13,20 @@ pub mod packet_log;
 pub mod publish;
 pub mod subscriptions;
 pub mod timeline;
+
+use crate::edge::device::{Device, DeviceSnapshot};
+use crate::i18n::Lang;
+use yew::Properties;
+
+/// Props shared by every section of a device panel.
+#[derive(Properties, PartialEq)]
+pub struct SectionProps {
+    /// Where intents go, and the view state (form, log) to read.
+    pub device: Device,
+    /// The session as shown; a new one only when the device changed.
+    pub snapshot: DeviceSnapshot,
+    pub lang: Lang,
+    /// The page clock's tick while this device has a countdown running, else 0: moves
+    /// countdowns on without re-rendering idle devices.
+    pub tick: u64,
+}

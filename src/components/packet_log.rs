@@ -1,9 +1,10 @@
 //! Every packet in and out, with time, decoded fields and a hex dump; filter and export.
 
-use super::device_panel::SectionProps;
 use super::fields::{setter, SelectField, TextField};
-use super::messages::clock;
+use super::SectionProps;
+use crate::edge::console;
 use crate::edge::download::download;
+use crate::view::clock::time_of_day;
 use crate::view::export::packets_json;
 use crate::view::PacketRow;
 use yew::prelude::*;
@@ -64,7 +65,7 @@ pub fn packet_log_view(p: &SectionProps) -> Html {
         Callback::from(move |_| {
             let text = d.read(|s| packets_json(s.log.packets.iter().filter(|r| filter.keeps(r))));
             if let Err(e) = download("ackscope-packets.json", "application/json", &text) {
-                web_sys::console::warn_1(&e.into());
+                console::warn(&e);
             }
         })
     };
@@ -99,7 +100,7 @@ pub fn packet_log_view(p: &SectionProps) -> Html {
             <ol class="packets">
                 { for rows.iter().map(|r| html! {
                     <li data-testid="packet-row" data-dir={if r.outgoing { "out" } else { "in" }} data-type={r.kind}>
-                        <span class="mono muted">{ clock(r.at) }</span>
+                        <span class="mono muted">{ time_of_day(r.at) }</span>
                         <span class={classes!("dir", if r.outgoing { "out" } else { "in" })}>{ if r.outgoing { "→" } else { "←" } }</span>
                         <b>{ r.kind }</b>
                         if let Some(id) = r.packet_id { <span class="mono">{ format!("#{id}") }</span> }

@@ -1,21 +1,20 @@
 //! Publish a message, or a numbered probe series.
 
-use super::device_panel::SectionProps;
 use super::fields::{qos_options, CheckField, SelectField, TextField};
+use super::SectionProps;
 use yew::prelude::*;
 
 #[function_component(PublishView)]
 pub fn publish_view(p: &SectionProps) -> Html {
     let l = p.lang;
     let d = p.device.clone();
-    let (form, probe) = d.read(|s| {
-        (
-            s.form.clone(),
-            s.probe
-                .as_ref()
-                .map(|r| (r.series.clone(), r.sent, r.total)),
-        )
-    });
+    let form = d.read(|s| s.form.clone());
+    let probe = p
+        .snapshot
+        .session
+        .probe_series
+        .as_ref()
+        .map(|r| (r.series.clone(), r.sent, r.total));
     // The broker profile's limits, checked as the user types.
     let limits = ackscope_core::profile::BrokerProfile::for_kind(form.broker).check_publish(
         &form.pub_topic,
@@ -27,7 +26,7 @@ pub fn publish_view(p: &SectionProps) -> Html {
         limits
             .iter()
             .find(|p| p.field() == field)
-            .map(|p| AttrValue::from(l.pick(p.message_en(), p.message_zh())))
+            .map(|p| AttrValue::from(l.text(&p.text())))
     };
     let edit = |f: fn(&mut crate::view::DeviceForm, String)| {
         let d = d.clone();

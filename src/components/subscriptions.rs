@@ -1,7 +1,7 @@
 //! Subscriptions: requested and granted QoS, failures, add and remove.
 
-use super::device_panel::SectionProps;
 use super::fields::{qos_options, SelectField, TextField};
+use super::SectionProps;
 use yew::prelude::*;
 
 #[function_component(SubscriptionsView)]
@@ -12,8 +12,8 @@ pub fn subscriptions_view(p: &SectionProps) -> Html {
         (
             s.form.sub_topic.clone(),
             s.form.sub_qos,
-            s.session.subscription_rows(),
-            s.session.config().profile.max_subscriptions,
+            p.snapshot.session.subscriptions.clone(),
+            ackscope_core::profile::BrokerProfile::for_kind(s.form.broker).max_subscriptions,
         )
     });
     let on_topic = {

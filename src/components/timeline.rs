@@ -1,9 +1,9 @@
 //! The session's story on a time axis: CONNECT, CONNACK, SUBACK, messages, drops,
 //! silence, reconnects and broker closes; the latest entries as text below it.
 
-use super::device_panel::SectionProps;
-use super::messages::clock;
+use super::SectionProps;
 use crate::edge::clock::now;
+use crate::view::clock::time_of_day;
 use yew::prelude::*;
 
 const RENDERED_ROWS: usize = 8;
@@ -50,15 +50,15 @@ pub fn timeline_view(p: &SectionProps) -> Html {
                 { for message_times.iter().map(|at| html! { <line x1={format!("{:.1}", x(*at))} x2={format!("{:.1}", x(*at))} y1="18" y2="26" stroke="#98a2b3" /> }) }
                 { for all.iter().map(|n| html! {
                     <circle cx={format!("{:.1}", x(n.at))} cy="14" r="5" fill={colour(n.kind, n.error)} data-kind={n.kind}>
-                        <title>{ format!("{} {}", clock(n.at), l.pick(n.en.clone(), n.zh.clone())) }</title>
+                        <title>{ format!("{} {}", time_of_day(n.at), l.pick(n.en.clone(), n.zh.clone())) }</title>
                     </circle>
                 }) }
             </svg>
-            <div class="axis-labels"><span>{ clock(start) }</span><span>{ clock(end) }</span></div>
+            <div class="axis-labels"><span>{ time_of_day(start) }</span><span>{ time_of_day(end) }</span></div>
             <ol start={(all.len() - recent.len() + 1).to_string()}>
                 { for recent.iter().map(|n| html! {
                     <li data-testid="timeline-entry" data-kind={n.kind} class={classes!(n.error.then_some("bad"))}>
-                        <span class="mono muted">{ clock(n.at) }</span>{" "}{ l.pick(n.en.clone(), n.zh.clone()) }</li>
+                        <span class="mono muted">{ time_of_day(n.at) }</span>{" "}{ l.pick(n.en.clone(), n.zh.clone()) }</li>
                 }) }
             </ol>
         </div>

@@ -3,14 +3,17 @@
 //! Design: after every input (a user intent, socket bytes, a timer) the driver drains the
 //! session in the documented order: actions (socket I/O), events (into the view log), then
 //! the next timeout, which it arms as a single gloo `Timeout`. It holds no protocol rules.
+//! Components never see the session: they get a `DeviceSnapshot` (a version plus a
+//! `SessionView`), taken once per render after the device changed, and the form and log
+//! (view state) to read. Sockets and timers stay here, out of rendered state.
 
 use super::clock::now;
 use super::socket::{BrowserSocket, SocketInput};
 use crate::view::payload::encode_input;
 use crate::view::{DeviceForm, DeviceLog};
 use ackscope_core::diagnostics::DeviceHistory;
-use ackscope_core::probe::{series_id, Probe};
-use ackscope_core::session::{Action, CommandError, Session, SessionConfig, SocketId};
+use ackscope_core::session::{Action, Session, SessionConfig, SessionView, SocketId};
+use ackscope_core::text::Bilingual;
 use ackscope_core::time::Millis;
 use gloo_timers::callback::Timeout;
 use std::cell::RefCell;
@@ -18,32 +21,38 @@ use std::collections::HashMap;
 use std::rc::{Rc, Weak};
 use yew::Callback;
 
-/// A probe series being sent.
-pub struct ProbeRun {
-    pub series: String,
-    pub sent: u32,
-    pub total: u32,
-    interval_ms: u32,
-    topic: String,
-    qos: u8,
-    _timer: Option<Timeout>,
-}
-
 /// The state of one device.
 pub struct DeviceState {
     pub id: u32,
     pub form: DeviceForm,
-    pub session: Session,
     pub log: DeviceLog,
     /// What the diagnostics remember of this device.
     pub history: DeviceHistory,
-    pub probe: Option<ProbeRun>,
+    session: Session,
+    /// Moves whenever anything this device shows changed.
+    version: u64,
+    /// The snapshot of `version`, taken on demand (at most once per render).
+    snapshot: Option<DeviceSnapshot>,
     sockets: HashMap<SocketId, BrowserSocket>,
     timer: Option<(Millis, Timeout)>,
     redraw: Callback<()>,
 }
 
-/// A shared handle to a device; components hold clones of it.
+/// What a device panel renders of the session, at one version of the device. Equal
+/// snapshots mean nothing changed, so an idle device does not re-render.
+#[derive(Clone, Debug)]
+pub struct DeviceSnapshot {
+    pub version: u64,
+    pub session: Rc<SessionView>,
+}
+
+impl PartialEq for DeviceSnapshot {
+    fn eq(&self, other: &Self) -> bool {
+        self.version == other.version && Rc::ptr_eq(&self.session, &other.session)
+    }
+}
+
+/// A shared handle to a device; components hold clones of it to send intents.
 #[derive(Clone)]
 pub struct Device(Rc<RefCell<DeviceState>>);
 
@@ -62,10 +71,11 @@ impl Device {
         Device(Rc::new(RefCell::new(DeviceState {
             id,
             form,
-            session: Session::new(SessionConfig::default()),
             log: DeviceLog::default(),
             history: DeviceHistory::default(),
-            probe: None,
+            session: Session::new(SessionConfig::default()),
+            version: 0,
+            snapshot: None,
             sockets: HashMap::new(),
             timer: None,
             redraw,
@@ -77,14 +87,32 @@ impl Device {
         self.0.borrow()
     }
 
-    /// Reads the device's state (for rendering).
+    /// Reads the device's view state (form, log, history).
     pub fn read<R>(&self, f: impl FnOnce(&DeviceState) -> R) -> R {
         f(&self.0.borrow())
     }
 
+    /// The session as the page shows it now; taken again only after the device changed.
+    pub fn snapshot(&self) -> DeviceSnapshot {
+        let mut s = self.0.borrow_mut();
+        if let Some(snap) = &s.snapshot {
+            return snap.clone();
+        }
+        let snap = DeviceSnapshot {
+            version: s.version,
+            session: Rc::new(s.session.view(now())),
+        };
+        s.snapshot = Some(snap.clone());
+        snap
+    }
+
     /// Changes a form field; nothing is sent.
     pub fn edit(&self, f: impl FnOnce(&mut DeviceForm)) {
-        f(&mut self.0.borrow_mut().form);
+        {
+            let mut s = self.0.borrow_mut();
+            f(&mut s.form);
+            s.changed();
+        }
         self.redraw();
     }
 
@@ -94,32 +122,23 @@ impl Device {
     }
 
     /// Runs a session command, records a refusal in the log, then drains the session.
-    fn command(&self, f: impl FnOnce(&mut DeviceState, Millis) -> Result<(), CommandError>) {
+    fn command(&self, f: impl FnOnce(&mut DeviceState, Millis) -> Result<(), Bilingual>) {
         {
             let mut s = self.0.borrow_mut();
             let at = now();
-            if let Err(e) = f(&mut s, at) {
-                s.log.fail(at, e.message_en(), e.message_zh());
+            if let Err(t) = f(&mut s, at) {
+                s.log.fail(at, t.en, t.zh);
             }
         }
         self.pump();
     }
 
+    /// Connects with the settings in the form; a live or silent connection keeps its own.
     pub fn connect(&self) {
-        {
-            let mut s = self.0.borrow_mut();
-            let at = now();
-            match s.form.session_config(random_seed()) {
-                Ok(config) => {
-                    s.session.set_config(config);
-                    if let Err(e) = s.session.connect(at) {
-                        s.log.fail(at, e.message_en(), e.message_zh());
-                    }
-                }
-                Err(e) => s.log.fail(at, e.message_en(), e.message_zh()),
-            }
-        }
-        self.pump();
+        self.command(|s, at| {
+            let config = s.form.session_config(random_seed()).map_err(|e| e.text())?;
+            s.session.connect_with(config, at).map_err(|e| e.text())
+        });
     }
 
     pub fn disconnect(&self) {
@@ -137,43 +156,35 @@ impl Device {
     }
 
     pub fn go_silent(&self) {
-        self.command(|s, at| s.session.go_silent(at));
+        self.command(|s, at| s.session.go_silent(at).map_err(|e| e.text()));
     }
 
     pub fn subscribe(&self) {
         self.command(|s, at| {
             let (topic, qos) = (s.form.sub_topic.trim().to_string(), s.form.sub_qos);
-            s.session.subscribe(&topic, qos, at)
+            s.session.subscribe(&topic, qos, at).map_err(|e| e.text())
         });
     }
 
     pub fn unsubscribe(&self, filter: String) {
-        self.command(move |s, at| s.session.unsubscribe(&filter, at));
+        self.command(move |s, at| s.session.unsubscribe(&filter, at).map_err(|e| e.text()));
     }
 
     pub fn publish(&self) {
-        {
-            let mut s = self.0.borrow_mut();
-            let at = now();
+        self.command(|s, at| {
             let f = &s.form;
             let (topic, qos, retain) = (f.pub_topic.clone(), f.pub_qos, f.pub_retain);
-            let result = match encode_input(&f.pub_payload, f.pub_format) {
-                Ok(payload) => s
-                    .session
-                    .publish(&topic, payload, qos, retain, at)
-                    .map(|_| ())
-                    .map_err(|e| (e.message_en(), e.message_zh())),
-                Err(texts) => Err(texts),
-            };
-            if let Err((en, zh)) = result {
-                s.log.fail(at, en, zh);
-            }
-        }
-        self.pump();
+            let payload = encode_input(&f.pub_payload, f.pub_format)
+                .map_err(|(en, zh)| Bilingual::new(en, zh))?;
+            s.session
+                .publish(&topic, payload, qos, retain, at)
+                .map(|_| ())
+                .map_err(|e| e.text())
+        });
     }
 
     pub fn ack(&self, packet_id: u16) {
-        self.command(move |s, at| s.session.ack(packet_id, at));
+        self.command(move |s, at| s.session.ack(packet_id, at).map_err(|e| e.text()));
     }
 
     pub fn set_manual_ack(&self, on: bool) {
@@ -184,93 +195,19 @@ impl Device {
         });
     }
 
-    /// Starts a numbered probe series on the publish topic.
+    /// Starts a numbered probe series on the publish topic (the session sends and times it).
     pub fn start_probe(&self) {
-        {
-            let mut s = self.0.borrow_mut();
-            let at = now();
-            let count = s
-                .form
-                .probe_count
-                .trim()
-                .parse::<u32>()
-                .ok()
-                .filter(|c| (1..=100_000).contains(c));
-            let interval = s
-                .form
-                .probe_interval_ms
-                .trim()
-                .parse::<u32>()
-                .ok()
-                .filter(|i| *i <= 60_000);
-            let (Some(total), Some(interval_ms)) = (count, interval) else {
-                s.log.fail(
-                    at,
-                    "Probe count must be 1 to 100000 and the interval 0 to 60000 ms.".into(),
-                    "探测数量须为 1 到 100000,间隔须为 0 到 60000 毫秒。".into(),
-                );
-                drop(s);
-                self.redraw();
-                return;
-            };
+        self.command(|s, at| {
+            let plan = s.form.probe_plan().map_err(|e| e.text())?;
             let (topic, qos) = (s.form.pub_topic.clone(), s.form.pub_qos);
-            s.probe = Some(ProbeRun {
-                series: series_id(random_seed()),
-                sent: 0,
-                total,
-                interval_ms,
-                topic,
-                qos,
-                _timer: None,
-            });
-        }
-        self.probe_tick();
-    }
-
-    fn probe_tick(&self) {
-        {
-            let mut s = self.0.borrow_mut();
-            let at = now();
-            let Some(run) = s.probe.as_mut() else { return };
-            if run.sent >= run.total {
-                return;
-            }
-            run.sent += 1;
-            let probe = Probe {
-                series: run.series.clone(),
-                seq: run.sent,
-                sent_at: at,
-            };
-            let (topic, qos, done, interval) = (
-                run.topic.clone(),
-                run.qos,
-                run.sent >= run.total,
-                run.interval_ms,
-            );
-            let result = s.session.publish(&topic, probe.encode(""), qos, false, at);
-            if let Err(e) = result {
-                s.log.fail(
-                    at,
-                    format!("Probe series stopped: {}", e.message_en()),
-                    format!("探测序列已停止:{}", e.message_zh()),
-                );
-                if let Some(run) = s.probe.as_mut() {
-                    run.total = run.sent - 1;
-                    run.sent -= 1;
-                }
-            } else if !done {
-                let weak = Rc::downgrade(&self.0);
-                let timer = Timeout::new(interval, move || {
-                    if let Some(rc) = weak.upgrade() {
-                        Device(rc).probe_tick();
-                    }
-                });
-                if let Some(run) = s.probe.as_mut() {
-                    run._timer = Some(timer);
-                }
-            }
-        }
-        self.pump();
+            s.session
+                .start_probe_series(&topic, qos, plan, random_seed(), at)
+                .map(|_| ())
+                .map_err(|e| {
+                    e.text()
+                        .prefixed("Probe series not started: ", "探测序列未开始:")
+                })
+        });
     }
 
     fn socket_input(weak: &Weak<RefCell<DeviceState>>, socket: SocketId, input: SocketInput) {
@@ -309,9 +246,8 @@ impl Device {
                                     s.sockets.insert(socket, ws);
                                 }
                                 Err(e) => {
-                                    let at = now();
                                     s.log.fail(
-                                        at,
+                                        now(),
                                         format!("The browser refused to open {url}: {e}"),
                                         format!("浏览器拒绝打开 {url}:{e}"),
                                     );
@@ -341,6 +277,7 @@ impl Device {
                     s.history.observe(&event);
                     s.log.apply(event);
                 }
+                s.changed();
                 if failed.is_empty() {
                     self.arm_timer(s);
                 }
@@ -375,5 +312,13 @@ impl Device {
             });
             (at, timeout)
         });
+    }
+}
+
+impl DeviceState {
+    /// Something this device shows changed: a new version, and the snapshot is stale.
+    fn changed(&mut self) {
+        self.version = self.version.wrapping_add(1);
+        self.snapshot = None;
     }
 }

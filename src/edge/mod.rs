@@ -1,7 +1,10 @@
 //! The browser edge: everything that touches web-sys lives here, and nothing else does.
 
+pub mod clipboard;
 pub mod clock;
+pub mod console;
 pub mod device;
 pub mod download;
+pub mod location;
 pub mod socket;
 pub mod storage;

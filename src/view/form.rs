@@ -2,9 +2,11 @@
 
 use ackscope_core::auth::{credentials, AuthError, AuthInput, AuthMode};
 use ackscope_core::diagnostics::{DeviceSettings, SubscriptionFact};
+use ackscope_core::probe::{ProbePlan, ProbePlanError};
 use ackscope_core::profile::{BrokerKind, BrokerProfile};
 use ackscope_core::session::SessionConfig;
 use ackscope_core::session::{ProtocolVersion, SubscriptionRow, Will};
+use ackscope_core::text::Bilingual;
 use ackscope_core::topic::{validate_name, TopicError};
 
 /// The fields of a device panel. Secrets live here only while the page is open.
@@ -101,6 +103,11 @@ impl DeviceForm {
         }
     }
 
+    /// The probe series typed into the panel, or why it cannot run (the bounds are the core's).
+    pub fn probe_plan(&self) -> Result<ProbePlan, ProbePlanError> {
+        ProbePlan::parse(&self.probe_count, &self.probe_interval_ms)
+    }
+
     /// The session settings for the next connection, or why they cannot be made.
     pub fn session_config(&self, seed: u64) -> Result<SessionConfig, FormError> {
         let keepalive = self
@@ -157,23 +164,18 @@ pub enum FormError {
 }
 
 impl FormError {
-    pub fn message_en(&self) -> String {
+    pub fn text(&self) -> Bilingual {
         match self {
-            FormError::Keepalive(v) => format!("Keepalive \"{v}\" is not a number of seconds from 0 to 65535."),
-            FormError::Url(v) => format!("Broker URL \"{v}\" must start with ws:// or wss://, for example ws://127.0.0.1:9001/mqtt."),
-            FormError::Auth(e) => e.message_en(),
-            FormError::WillTopic(e) => format!("Will topic: {}", e.message_en()),
-        }
-    }
-
-    pub fn message_zh(&self) -> String {
-        match self {
-            FormError::Keepalive(v) => format!("Keepalive“{v}”不是 0 到 65535 之间的秒数。"),
-            FormError::Url(v) => format!(
-                "服务端 URL“{v}”必须以 ws:// 或 wss:// 开头,例如 ws://127.0.0.1:9001/mqtt。"
+            FormError::Keepalive(v) => Bilingual::new(
+                format!("Keepalive \"{v}\" is not a number of seconds from 0 to 65535."),
+                format!("Keepalive“{v}”不是 0 到 65535 之间的秒数。"),
             ),
-            FormError::Auth(e) => e.message_zh(),
-            FormError::WillTopic(e) => format!("遗嘱主题:{}", e.message_zh()),
+            FormError::Url(v) => Bilingual::new(
+                format!("Broker URL \"{v}\" must start with ws:// or wss://, for example ws://127.0.0.1:9001/mqtt."),
+                format!("服务端 URL“{v}”必须以 ws:// 或 wss:// 开头,例如 ws://127.0.0.1:9001/mqtt。"),
+            ),
+            FormError::Auth(e) => e.text(),
+            FormError::WillTopic(e) => e.text().prefixed("Will topic: ", "遗嘱主题:"),
         }
     }
 }

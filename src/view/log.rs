@@ -131,7 +131,8 @@ impl DeviceLog {
                     format!("CONNACK 0:已以 {client_id} 连接,cleanSession={},Session Present={}", u8::from(clean_session), u8::from(session_present)));
             }
             Event::Refused { at, refusal } => {
-                let n = Notice { at, kind: "refused", en: refusal.message_en(), zh: refusal.message_zh(), error: true };
+                let t = refusal.text();
+                let n = Notice { at, kind: "refused", en: t.en, zh: t.zh, error: true };
                 self.timeline.push(n.clone());
                 self.error = Some(n);
             }
@@ -172,6 +173,14 @@ impl DeviceLog {
             Event::BrokerAckTimeout { at, packet_id } => self.note(at, "broker-ack-timeout", false,
                 format!("Message {packet_id} passed the broker's ack timeout: the broker now treats it as undelivered"),
                 format!("消息 {packet_id} 已超过服务端的确认超时:服务端将其视为未投递")),
+            Event::ProbeSeriesStopped { at, series, sent, total, error } => {
+                let t = error.text().prefixed(&format!("Probe series {series} stopped after {sent} of {total}: "), &format!("探测序列 {series} 在发送 {sent}/{total} 条后停止:"));
+                self.fail(at, t.en, t.zh);
+            }
+            Event::NotSent { at, what, error } => {
+                let t = error.text().prefixed(&format!("{what} was not sent: "), &format!("{what} 未发送:"));
+                self.fail(at, t.en, t.zh);
+            }
             Event::State { .. } | Event::Unsubscribed { .. } | Event::Delivered { .. } | Event::PingRoundTrip { .. } => {}
         }
     }
@@ -208,8 +217,14 @@ fn close_text(reason: &CloseReason) -> (String, String, bool) {
         CloseReason::SocketFailed => ("Could not open the WebSocket: is the broker running, and is the URL right (ws://host:port/path)?".into(), "无法打开 WebSocket:服务端是否在运行,URL(ws://主机:端口/路径)是否正确?".into(), true),
         CloseReason::ConnackTimeout => ("No CONNACK arrived in time: the endpoint may not be an MQTT broker.".into(), "未及时收到 CONNACK:该地址可能不是 MQTT 服务端。".into(), true),
         CloseReason::PingTimeout => ("No PINGRESP in time: the connection is considered lost.".into(), "未及时收到 PINGRESP:认为连接已断开。".into(), true),
-        CloseReason::Refused(r) => (r.message_en(), r.message_zh(), true),
-        CloseReason::Protocol(e) => (format!("Protocol error, connection closed: {}", e.message_en()), format!("协议错误,连接已关闭:{}", e.message_zh()), true),
+        CloseReason::Refused(r) => {
+            let t = r.text();
+            (t.en, t.zh, true)
+        }
+        CloseReason::Protocol(e) => {
+            let t = e.text().prefixed("Protocol error, connection closed: ", "协议错误,连接已关闭:");
+            (t.en, t.zh, true)
+        }
         CloseReason::UnexpectedPacket(p) => (format!("Protocol error: the broker sent {p}, which a client never receives here."), format!("协议错误:服务端发送了客户端此时不应收到的 {p}。"), true),
     }
 }

@@ -1,6 +1,7 @@
 //! View state: what the page shows of a device, built one way from the core's events.
 
 pub mod charts;
+pub mod clock;
 pub mod export;
 mod form;
 mod log;

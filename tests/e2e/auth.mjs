@@ -64,8 +64,11 @@ export const scenarios = [
       assert((await error.textContent()).includes('not authorized'), `says so plainly: ${await error.textContent()}`);
       await page.locator('[data-testid="lang"]').selectOption('zh-CN');
       assert((await error.textContent()).includes('未授权'), `and in Chinese: ${await error.textContent()}`);
-      await page.waitForTimeout(3_000);
+      // The close of the refused connection is where the session decides whether to try
+      // again: a loop would show a "reconnect" entry and the state "reconnecting" from then on.
+      await d.root.locator('[data-testid="timeline-axis"] [data-kind="closed"]').waitFor({ state: 'attached' });
       assertEq(await d.state(), 'disconnected', 'stays disconnected');
+      assertEq(await d.root.locator('[data-testid="timeline-axis"] [data-kind="reconnect"]').count(), 0, 'no reconnect scheduled');
       assertEq(await d.root.locator('[data-testid="packet-row"][data-type="CONNECT"]').count(), 1, 'no reconnect loop');
     },
   },

@@ -591,9 +591,11 @@ fuzz_target!(|data: &[u8]| {
                 }
             }
             22 => {
-                // The user edits the form: it applies to the next connection.
+                // The user edits the form and connects: it applies to the new connection
+                // only; a live or silent one keeps its own settings.
                 let (a, b) = (input.u8(), input.u8());
-                h.session.set_config(config(a, b));
+                let _ = h.session.connect_with(config(a, b), h.now);
+                h.drain();
             }
             _ => {
                 let (s, p) = (input.u8(), input.u8());

@@ -2,7 +2,9 @@
 //! publish, ack.
 
 use super::outgoing::{build_publish, QueuedPublish};
-use super::{CloseReason, CommandError, ConnState, Event, Qos, Session, SessionConfig, Subscription};
+use super::{
+    CloseReason, CommandError, ConnState, Event, Qos, Session, SessionConfig, Subscription,
+};
 use crate::time::Millis;
 use crate::topic::{validate_filter, validate_name, TopicError};
 use mqtt::packet::{DisconnectPacket, UnsubscribePacket, VariablePacket};
@@ -28,7 +30,11 @@ impl Session {
     /// Opens a new connection with `config`, which becomes the settings of this and later
     /// connections only if the connect is allowed; a refused connect changes nothing.
     pub fn connect_with(&mut self, config: SessionConfig, now: Millis) -> Result<(), CommandError> {
-        if self.current.as_ref().is_some_and(|c| c.silent_since.is_none()) {
+        if self
+            .current
+            .as_ref()
+            .is_some_and(|c| c.silent_since.is_none())
+        {
             return Err(CommandError::AlreadyConnected);
         }
         if config.client_id.is_empty() && !config.clean_session {

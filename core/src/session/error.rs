@@ -19,7 +19,9 @@ pub enum CommandError {
 impl CommandError {
     pub fn text(&self) -> Bilingual {
         match self {
-            Self::NotConnected => Bilingual::new("Not connected: connect first.", "未连接:请先连接。"),
+            Self::NotConnected => {
+                Bilingual::new("Not connected: connect first.", "未连接:请先连接。")
+            }
             Self::AlreadyConnected => {
                 Bilingual::new("Already connected or connecting.", "已连接或正在连接。")
             }

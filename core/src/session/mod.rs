@@ -30,7 +30,7 @@ pub use events::{
 };
 pub use packet_ids::PacketIds;
 pub use probe_series::ProbeSeriesProgress;
-pub use views::{BrokerNotice, InflightKind, InflightRow, SubscriptionRow};
+pub use views::{BrokerNotice, InflightKind, InflightRow, SessionView, SubscriptionRow};
 
 use crate::framing::{describe, encode};
 use crate::probe::ProbeTracker;

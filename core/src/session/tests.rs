@@ -1035,7 +1035,11 @@ fn poll_timeout_names_exactly_the_deadline_that_handle_timeout_fires() {
     h.session.handle_timeout(h.now);
     h.drain();
     assert_eq!(h.sent_kinds(), vec![PacketKind::Pingreq]);
-    assert_eq!(h.session.poll_timeout(), Some(at + 10_000), "ping response deadline");
+    assert_eq!(
+        h.session.poll_timeout(),
+        Some(at + 10_000),
+        "ping response deadline"
+    );
 }
 
 // ---- the probe series ------------------------------------------------------------------
@@ -1073,7 +1077,12 @@ fn a_probe_series_sends_one_now_and_the_rest_on_its_timer() {
     assert_eq!(sent_probe_seqs(&h), vec![1, 2, 3]);
     let progress = h.session.probe_series_progress().expect("a series");
     assert_eq!(
-        (progress.series, progress.sent, progress.total, progress.running),
+        (
+            progress.series,
+            progress.sent,
+            progress.total,
+            progress.running
+        ),
         (series, 3, 3, false)
     );
     h.advance(1_000);
@@ -1110,8 +1119,15 @@ fn a_probe_series_stops_with_a_reason_when_the_connection_goes() {
     h.session.drop_connection(h.now);
     h.drain();
     h.advance(100);
-    assert!(h.events.iter().any(|e| matches!(e,
-        Event::ProbeSeriesStopped { sent: 1, total: 5, error: CommandError::NotConnected, .. })));
+    assert!(h.events.iter().any(|e| matches!(
+        e,
+        Event::ProbeSeriesStopped {
+            sent: 1,
+            total: 5,
+            error: CommandError::NotConnected,
+            ..
+        }
+    )));
     let progress = h.session.probe_series_progress().expect("a series");
     assert!(!progress.running);
     assert_eq!(

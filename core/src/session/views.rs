@@ -1,7 +1,8 @@
 //! Read-only views of the session for the page: ack timers, subscriptions, broker clock.
 
 use super::outgoing::OutStage;
-use super::Session;
+use super::{ConnState, ProbeSeriesProgress, Session};
+use crate::probe::SeriesSummary;
 use crate::time::{remaining, Millis};
 
 /// Which clock an ack timer row shows.
@@ -132,15 +133,18 @@ impl Session {
         })
     }
 
-    /// Whether any clock the page shows is running (countdowns, reconnect, a live
-    /// connection's heartbeat), so that the page knows to keep redrawing.
+    /// Whether a countdown the page shows is running (ack timers, the reconnect delay, the
+    /// broker's notice of a silent connection), so that the page keeps redrawing this
+    /// device; an idle connected device has none and is not redrawn.
     pub fn has_running_clocks(&self) -> bool {
         !self.outgoing.is_empty()
             || !self.held.is_empty()
             || self.reconnect_at.is_some()
-            || self.current.is_some()
             || self.dead.is_some()
-            || self.probe_series.as_ref().is_some_and(|r| r.next_at().is_some())
+            || self
+                .current
+                .as_ref()
+                .is_some_and(|c| c.silent_since.is_some())
     }
 
     /// Whether acks of incoming messages are withheld.
@@ -155,15 +159,52 @@ impl Session {
 
     /// When the next PINGREQ goes out, if the connection is idle until then.
     pub fn next_ping_at(&self) -> Option<Millis> {
-        let conn = self
-            .current
-            .as_ref()
-            .filter(|c| c.is_live())?;
+        let conn = self.current.as_ref().filter(|c| c.is_live())?;
         conn.ping_due_at()
     }
 
     /// Gap and duplicate summaries of the probe series received.
     pub fn probe_summaries(&self) -> Vec<(String, crate::probe::SeriesSummary)> {
         self.probes.summaries()
+    }
+}
+
+/// Everything the page shows of a session, taken at one moment: components render this
+/// and never call into the session. Countdowns carry their deadlines, so a renderer can
+/// move them on with its own clock without a new snapshot.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SessionView {
+    pub taken_at: Millis,
+    pub state: ConnState,
+    pub session_present: Option<bool>,
+    pub broker_notice: Option<BrokerNotice>,
+    pub last_ping_rtt: Option<Millis>,
+    pub next_ping_at: Option<Millis>,
+    pub subscriptions: Vec<SubscriptionRow>,
+    pub inflight: Vec<InflightRow>,
+    pub probe_summaries: Vec<(String, SeriesSummary)>,
+    pub probe_series: Option<ProbeSeriesProgress>,
+    pub manual_ack: bool,
+    /// Some countdown or heartbeat on screen moves with time.
+    pub running_clocks: bool,
+}
+
+impl Session {
+    /// A snapshot of what the page shows.
+    pub fn view(&self, now: Millis) -> SessionView {
+        SessionView {
+            taken_at: now,
+            state: self.state,
+            session_present: self.session_present,
+            broker_notice: self.broker_notice(now),
+            last_ping_rtt: self.last_rtt_ms,
+            next_ping_at: self.next_ping_at(),
+            subscriptions: self.subscription_rows(),
+            inflight: self.inflight_rows(now),
+            probe_summaries: self.probe_summaries(),
+            probe_series: self.probe_series_progress(),
+            manual_ack: self.config.manual_ack,
+            running_clocks: self.has_running_clocks(),
+        }
     }
 }
