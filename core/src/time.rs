@@ -8,3 +8,8 @@ pub type Millis = u64;
 pub fn remaining(deadline: Millis, now: Millis) -> Millis {
     deadline.saturating_sub(now)
 }
+
+/// A duration in seconds with one decimal, as the page writes durations: `1.5 s`.
+pub fn format_seconds(ms: Millis) -> String {
+    format!("{:.1} s", ms as f64 / 1000.0)
+}

@@ -5,12 +5,10 @@ use super::fields::{setter, SelectField, TextField};
 use super::SectionProps;
 use crate::edge::console;
 use crate::edge::download::download;
-use crate::i18n::Lang;
-use crate::view::clock::{seconds, time_of_day};
+use crate::view::clock::time_of_day;
 use crate::view::export::{messages_csv, messages_json};
 use crate::view::payload::{render, PayloadFormat};
 use crate::view::MessageRow;
-use ackscope_core::verdicts::Evidence;
 use web_sys::HtmlElement;
 use yew::prelude::*;
 
@@ -18,57 +16,6 @@ use yew::prelude::*;
 const ROW_PX: i32 = 26;
 const VIEW_PX: i32 = 312;
 const OVERSCAN: usize = 8;
-
-fn evidence_text(l: Lang, e: &Evidence) -> String {
-    match e {
-        Evidence::ProbeSeenBefore { series, seq } => format!(
-            "{} {series}#{seq}",
-            l.t("already received probe", "已收到过的探测")
-        ),
-        Evidence::Qos2IdAwaitingRelease { packet_id } => format!(
-            "{} {packet_id}",
-            l.t(
-                "QoS 2 resend before PUBREL, id",
-                "PUBREL 之前的 QoS 2 重发,id"
-            )
-        ),
-        Evidence::PushedIntoDeadConnection { first_at, delay_ms } => format!(
-            "{} {} · {} {}",
-            l.t(
-                "first pushed into the dead connection at",
-                "首次推入已死连接于"
-            ),
-            time_of_day(*first_at),
-            l.t("delayed", "延迟"),
-            seconds(*delay_ms)
-        ),
-        Evidence::DupFlag => "DUP=1".into(),
-        Evidence::RetainFlag => l
-            .t(
-                "RETAIN=1: stored message sent on subscribe",
-                "RETAIN=1:订阅时下发的保留消息",
-            )
-            .into(),
-        Evidence::SentBeforeConnect {
-            sent_at,
-            connack_at,
-        } => format!(
-            "{} {} {}",
-            l.t("sent", "发送于"),
-            seconds(connack_at.saturating_sub(*sent_at)),
-            l.t("before this connection's CONNACK", "本次连接 CONNACK 之前")
-        ),
-        Evidence::ReplayBurst { after_connack_ms } => format!(
-            "{} {after_connack_ms} ms {}",
-            l.t("in the replay burst", "处于重放突发中,"),
-            l.t(
-                "after CONNACK with Session Present = 1",
-                "在 Session Present = 1 的 CONNACK 之后"
-            )
-        ),
-        Evidence::NoReplaySign => String::new(),
-    }
-}
 
 /// The filters of the list; empty fields match everything.
 #[derive(Clone, PartialEq, Default)]
@@ -239,7 +186,7 @@ pub fn messages_view(p: &SectionProps) -> Html {
                                 if let Some(seq) = m.probe_seq { <span class="mono">{ format!("#{seq}") }</span> }
                                 if let Some(lat) = m.latency_ms { <span class="mono latency">{ format!("{lat} ms") }</span> }
                                 <span class="payload" data-testid="msg-payload">{ render(&m.payload, if *format == PayloadFormat::Json { PayloadFormat::Text } else { *format }) }</span>
-                                <span class="evidence">{ evidence_text(l, &m.evidence) }</span>
+                                <span class="evidence">{ l.text(&m.evidence.text()) }</span>
                             </li>
                         }
                     }) }
@@ -249,7 +196,7 @@ pub fn messages_view(p: &SectionProps) -> Html {
                 <div class="msg-detail" data-testid="msg-detail">
                     <div class="muted">{ format!("{} · {} · QoS {} · {} {} · {}", time_of_day(m.at), m.topic, m.qos, m.payload.len(), l.t("bytes", "字节"), m.verdict.as_str()) }
                         { format!(" · {}", if m.certain { l.t("certain", "确定") } else { l.t("inferred", "推断") }) }</div>
-                    <div class="muted">{ evidence_text(l, &m.evidence) }</div>
+                    <div class="muted">{ l.text(&m.evidence.text()) }</div>
                     <pre>{ render(&m.payload, *format) }</pre>
                 </div>
             }

@@ -82,6 +82,7 @@ impl Session {
         };
         conn.silent_since = Some(now);
         conn.ping_sent_at = None;
+        self.offline_since = Some(now);
         self.wants_online = false;
         self.reconnect_at = None;
         // Acks withheld so far will never be sent now: they become dead deliveries.

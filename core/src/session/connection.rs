@@ -5,9 +5,16 @@ use super::events::SocketId;
 use crate::framing::Framer;
 use crate::time::Millis;
 
-/// How long the replay burst after a Session Present = 1 CONNACK is assumed to last
-/// without a message; each message in it extends it.
+/// How long after a Session Present = 1 CONNACK the first stored message may take.
 pub(crate) const REPLAY_QUIET_MS: Millis = 500;
+/// The longest pause between two stored messages of one replay on a fast link. Design: a
+/// broker replays what it stored back to back, paced only by acks; a live stream arrives at
+/// its publisher's rate. A pause longer than this (or than two round trips of this
+/// connection, on a slow link) ends the replay, so a 5 Hz stream after a reconnect is not
+/// called offline for as long as it runs.
+pub(crate) const REPLAY_GAP_MS: Millis = 100;
+/// Deliveries remembered per connection to recognise a retained copy of one of them.
+const DELIVERED_REMEMBERED: usize = 4_096;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Phase {
@@ -32,6 +39,15 @@ pub(crate) struct Connection {
     pub silent_since: Option<Millis>,
     /// End of the replay burst after a CONNACK with Session Present = 1.
     pub replay_burst_until: Millis,
+    /// The pause that ends the replay burst on this connection.
+    pub replay_gap_ms: Millis,
+    /// When CONNECT went out: CONNACK minus this is the connection's round trip.
+    pub connect_sent_at: Millis,
+    /// When the device was last online before this connection (its previous connection
+    /// ended or went silent); `None` when the page saw no earlier connection.
+    pub away_since: Option<Millis>,
+    /// Hashes of messages delivered on this connection (not retained copies), newest last.
+    delivered: std::collections::VecDeque<u64>,
 }
 
 impl Connection {
@@ -46,6 +62,10 @@ impl Connection {
             ping_sent_at: None,
             silent_since: None,
             replay_burst_until: 0,
+            replay_gap_ms: REPLAY_GAP_MS,
+            connect_sent_at: now,
+            away_since: None,
+            delivered: std::collections::VecDeque::new(),
         }
     }
 
@@ -72,12 +92,37 @@ impl Connection {
             .then(|| self.last_sent_at + self.settings.keepalive_ms())
     }
 
-    /// Extends the replay burst if `now` is inside it; tells whether it was.
+    /// CONNACK arrived at `now`: with Session Present = 1 a replay may follow.
+    pub fn start_replay(&mut self, session_present: bool, now: Millis) {
+        let round_trip = now.saturating_sub(self.connect_sent_at);
+        self.replay_gap_ms = REPLAY_GAP_MS.max(2 * round_trip);
+        self.replay_burst_until = if session_present {
+            now + REPLAY_QUIET_MS.max(2 * round_trip)
+        } else {
+            0
+        };
+    }
+
+    /// Whether a message arriving at `now` is inside the replay burst; one inside extends
+    /// it by the replay gap only.
     pub fn inside_replay_burst(&mut self, now: Millis) -> bool {
-        let inside = now <= self.replay_burst_until;
+        let inside = self.replay_burst_until > 0 && now <= self.replay_burst_until;
         if inside {
-            self.replay_burst_until = now + REPLAY_QUIET_MS;
+            self.replay_burst_until = now + self.replay_gap_ms;
         }
         inside
+    }
+
+    /// Remembers a message delivered on this connection (bounded).
+    pub fn remember_delivery(&mut self, hash: u64) {
+        if self.delivered.len() >= DELIVERED_REMEMBERED {
+            self.delivered.pop_front();
+        }
+        self.delivered.push_back(hash);
+    }
+
+    /// Whether this connection already delivered the message with this hash.
+    pub fn delivered_before(&self, hash: u64) -> bool {
+        self.delivered.contains(&hash)
     }
 }

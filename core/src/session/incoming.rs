@@ -178,16 +178,29 @@ impl Session {
         let probe_seen_before = probe
             .as_ref()
             .is_some_and(|pr| self.probes.record(&pr.series, pr.seq));
-        let dead_delivery_at = self
-            .dead_deliveries
-            .iter()
-            .position(|(k, _)| *k == key)
-            .map(|i| self.dead_deliveries.remove(i).1);
-        let (_, id) = p.qos().split();
-        let in_replay_burst = self
-            .current
-            .as_mut()
-            .is_some_and(|c| c.inside_replay_burst(now));
+        // A plain payload (a heartbeat "on") repeats by nature: only a DUP=1 copy is linked
+        // to one pushed into a dead connection. A probe is unique by its header.
+        let dead_delivery_at = if dup || probe.is_some() {
+            self.dead_deliveries
+                .iter()
+                .position(|(k, _)| *k == key)
+                .map(|i| self.dead_deliveries.remove(i).1)
+        } else {
+            None
+        };
+        let (qos, id) = p.qos().split();
+        let hash = key_hash(&key);
+        let (in_replay_burst, away_since, delivered_before_on_connection) =
+            match self.current.as_mut() {
+                Some(c) => {
+                    let before = p.retain() && c.delivered_before(hash);
+                    if !p.retain() {
+                        c.remember_delivery(hash);
+                    }
+                    (c.inside_replay_burst(now), c.away_since, before)
+                }
+                None => (false, None, false),
+            };
         Observation {
             dup,
             retain: p.retain(),
@@ -198,6 +211,9 @@ impl Session {
             dead_delivery_at,
             connack_at,
             in_replay_burst,
+            qos: crate::framing::qos_number(qos),
+            away_since,
+            delivered_before_on_connection,
         }
     }
 
@@ -300,6 +316,13 @@ impl Session {
             into_dead_connection: true,
         }));
     }
+}
+
+fn key_hash(key: &[u8]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    key.hash(&mut h);
+    h.finish()
 }
 
 /// What identifies "the same message" across deliveries: the probe (series, seq), else

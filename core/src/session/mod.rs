@@ -35,7 +35,7 @@ pub use views::{BrokerNotice, InflightKind, InflightRow, SessionView, Subscripti
 use crate::framing::{describe, encode};
 use crate::probe::ProbeTracker;
 use crate::time::Millis;
-use connection::{Connection, Phase, REPLAY_QUIET_MS};
+use connection::{Connection, Phase};
 use mqtt::packet::{ConnectPacket, VariablePacket};
 use mqtt::TopicName;
 use outgoing::{OutgoingPublish, QueuedPublish};
@@ -88,6 +88,8 @@ pub struct Session {
     pub(crate) probes: ProbeTracker,
     pub(crate) probe_series: Option<ProbeSeriesRun>,
     pub(crate) session_present: Option<bool>,
+    /// When the device last stopped being online (a connected socket ended or went silent).
+    pub(crate) offline_since: Option<Millis>,
     pub(crate) last_rtt_ms: Option<Millis>,
     /// The user wants this device online: reconnect after an unexpected loss.
     pub(crate) wants_online: bool,
@@ -119,6 +121,7 @@ impl Session {
             probes: ProbeTracker::default(),
             probe_series: None,
             session_present: None,
+            offline_since: None,
             last_rtt_ms: None,
             wants_online: false,
             reconnect_attempt: 0,
@@ -241,6 +244,7 @@ impl Session {
         conn.phase = Phase::AwaitingConnack {
             deadline: now + conn.settings.connack_timeout_ms,
         };
+        conn.connect_sent_at = now;
         match Self::build_connect(&conn.settings) {
             Ok(connect) => {
                 let masked = Self::masked_connect_bytes(&connect);
@@ -294,6 +298,7 @@ impl Session {
     /// Ends the current connection because of `reason` and closes its socket.
     pub(crate) fn fail_current(&mut self, now: Millis, reason: CloseReason) {
         if let Some(conn) = self.current.take() {
+            self.went_offline(&conn, now);
             self.actions.push_back(Action::Close {
                 socket: conn.socket,
             });
@@ -304,6 +309,7 @@ impl Session {
 
     pub(crate) fn close_current(&mut self, now: Millis, reason: CloseReason) {
         if let Some(conn) = self.current.take() {
+            self.went_offline(&conn, now);
             self.actions.push_back(Action::Close {
                 socket: conn.socket,
             });
@@ -343,6 +349,14 @@ impl Session {
                 self.wants_online = false;
             }
             self.set_state(ConnState::Disconnected, now);
+        }
+    }
+
+    /// A connection ends: if the device was online on it, it is offline from now (or from
+    /// when it went silent). Verdicts compare probe send times with this.
+    pub(crate) fn went_offline(&mut self, conn: &Connection, now: Millis) {
+        if conn.connack_at().is_some() {
+            self.offline_since = Some(conn.silent_since.unwrap_or(now));
         }
     }
 
@@ -414,11 +428,8 @@ impl Session {
             return;
         };
         conn.phase = Phase::Connected { connack_at: now };
-        conn.replay_burst_until = if session_present {
-            now + REPLAY_QUIET_MS
-        } else {
-            0
-        };
+        conn.start_replay(session_present, now);
+        conn.away_since = self.offline_since;
         let (clean_session, client_id) =
             (conn.settings.clean_session, conn.settings.client_id.clone());
         self.session_present = Some(session_present);

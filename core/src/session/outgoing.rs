@@ -161,8 +161,10 @@ impl Session {
             }
         }
         if !session_present {
-            // The broker forgot the QoS 2 ids we were waiting on.
+            // The broker forgot the QoS 2 ids we were waiting on, and what it pushed into a
+            // dead connection: nothing of it can come back now.
             self.awaiting_pubrel.clear();
+            self.dead_deliveries.clear();
         }
         let resubscribe = self
             .connection(socket)

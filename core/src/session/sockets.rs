@@ -35,7 +35,9 @@ impl Session {
         } else {
             CloseReason::SocketClosed
         };
-        self.current = None;
+        if let Some(conn) = self.current.take() {
+            self.went_offline(&conn, now);
+        }
         self.connection_ended(socket, now, reason, false);
     }
 }

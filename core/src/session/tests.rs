@@ -602,6 +602,10 @@ fn a_withheld_ack_passing_the_broker_timeout_is_reported() {
 #[test]
 fn probes_sent_while_offline_are_certainly_offline_after_reconnect() {
     let mut h = Harness::new(config());
+    h.connect(false);
+    h.session.drop_connection(h.now);
+    h.drain();
+    h.now += 1_000;
     let probe = Probe {
         series: "s1".into(),
         seq: 1,
@@ -617,7 +621,163 @@ fn probes_sent_while_offline_are_certainly_offline_after_reconnect() {
     ));
     let m = h.messages()[0];
     assert_eq!(m.verdict.kind, VerdictKind::Offline);
+    assert_eq!(m.verdict.certainty, crate::verdicts::Certainty::Certain);
     assert_eq!(m.probe.as_ref().map(|p| p.1), Some(1));
+}
+
+#[test]
+fn a_probe_sent_before_the_page_ever_saw_the_device_connected_is_only_inferred_offline() {
+    let mut h = Harness::new(config());
+    let probe = Probe {
+        series: "s1".into(),
+        seq: 1,
+        sent_at: h.now,
+    };
+    h.now += 2_000;
+    h.connect(true);
+    h.broker_sends(publish(
+        "t",
+        QoSWithPacketIdentifier::Level1(1),
+        &probe.encode(""),
+        false,
+    ));
+    let m = h.messages()[0];
+    assert_eq!(m.verdict.kind, VerdictKind::Offline);
+    assert_eq!(m.verdict.certainty, crate::verdicts::Certainty::Inferred);
+}
+
+#[test]
+fn a_live_stream_after_a_resumed_session_is_live_once_the_replay_ends() {
+    let mut h = Harness::new(config());
+    h.connect(true);
+    // Three stored messages back to back, then a 5 Hz stream.
+    for id in 1..=3 {
+        h.now += 2;
+        h.broker_sends(publish(
+            "t",
+            QoSWithPacketIdentifier::Level1(id),
+            b"stored",
+            false,
+        ));
+    }
+    for id in 4..=20 {
+        h.now += 200;
+        h.broker_sends(publish(
+            "t",
+            QoSWithPacketIdentifier::Level1(id),
+            b"live",
+            false,
+        ));
+    }
+    let kinds: Vec<VerdictKind> = h.messages().iter().map(|m| m.verdict.kind).collect();
+    assert_eq!(&kinds[..3], &[VerdictKind::Offline; 3]);
+    assert!(
+        kinds[3..].iter().all(|k| *k == VerdictKind::Live),
+        "every message of the stream after the replay is live: {kinds:?}"
+    );
+}
+
+#[test]
+fn a_retained_message_stored_while_away_arrives_twice_and_the_second_is_its_retained_copy() {
+    let mut h = Harness::new(config());
+    h.connect(false);
+    h.session.drop_connection(h.now);
+    h.drain();
+    h.now += 1_000;
+    let probe = Probe {
+        series: "r1".into(),
+        seq: 1,
+        sent_at: h.now,
+    };
+    h.now += 1_000;
+    h.connect(true);
+    h.broker_sends(publish(
+        "t",
+        QoSWithPacketIdentifier::Level1(1),
+        &probe.encode(""),
+        false,
+    ));
+    let mut retained = publish(
+        "t",
+        QoSWithPacketIdentifier::Level1(2),
+        &probe.encode(""),
+        false,
+    );
+    retained.set_retain(true);
+    h.broker_sends(retained);
+    let mut plain = publish("u", QoSWithPacketIdentifier::Level1(3), b"state", false);
+    h.broker_sends(plain.clone());
+    plain.set_retain(true);
+    h.broker_sends(plain);
+    let v: Vec<(VerdictKind, crate::verdicts::Evidence)> = h
+        .messages()
+        .iter()
+        .map(|m| (m.verdict.kind, m.verdict.evidence.clone()))
+        .collect();
+    assert_eq!(v[0].0, VerdictKind::Offline);
+    assert_eq!(
+        v[1],
+        (
+            VerdictKind::Retained,
+            crate::verdicts::Evidence::RetainedCopy
+        )
+    );
+    assert_eq!(
+        v[3],
+        (
+            VerdictKind::Retained,
+            crate::verdicts::Evidence::RetainedCopy
+        ),
+        "a plain payload's retained copy is recognised too"
+    );
+}
+
+#[test]
+fn a_wiped_session_forgets_what_was_pushed_into_the_dead_connection() {
+    let mut h = Harness::new(config());
+    h.connect(false);
+    h.session.go_silent(h.now).expect("ok");
+    h.drain();
+    let old = h.socket();
+    h.broker_sends_on(
+        old,
+        publish("hb", QoSWithPacketIdentifier::Level1(5), b"on", false),
+    );
+    h.now += 3_000;
+    h.connect(false);
+    h.now += 3_000;
+    h.broker_sends(publish(
+        "hb",
+        QoSWithPacketIdentifier::Level1(9),
+        b"on",
+        false,
+    ));
+    let last = *h.messages().last().expect("a message");
+    assert_eq!(last.verdict.kind, VerdictKind::Live);
+}
+
+#[test]
+fn a_repeated_plain_payload_without_dup_is_not_linked_to_a_dead_delivery() {
+    let mut h = Harness::new(config());
+    h.connect(false);
+    h.session.go_silent(h.now).expect("ok");
+    h.drain();
+    let old = h.socket();
+    h.broker_sends_on(
+        old,
+        publish("hb", QoSWithPacketIdentifier::Level1(5), b"on", false),
+    );
+    h.now += 3_000;
+    h.connect(true);
+    h.now += 3_000;
+    h.broker_sends(publish(
+        "hb",
+        QoSWithPacketIdentifier::Level1(9),
+        b"on",
+        false,
+    ));
+    let last = *h.messages().last().expect("a message");
+    assert_eq!(last.verdict.kind, VerdictKind::Live);
 }
 
 #[test]

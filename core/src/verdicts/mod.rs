@@ -1,9 +1,12 @@
 //! Verdicts: what an incoming message is, with the evidence and how sure we are.
 //!
-//! Precedence, strongest first: duplicate (already seen), redelivered (DUP=1 or the same
-//! message earlier pushed into a dead connection), retained, offline, live.
+//! Precedence, strongest first: a retained copy of a message this connection already
+//! received, duplicate (already seen), redelivered (DUP=1 or the same message earlier pushed
+//! into a dead connection), retained, offline, live. A verdict is certain only when its
+//! evidence allows one story; otherwise it is inferred and its text names the stories.
 
-use crate::time::Millis;
+use crate::text::Bilingual;
+use crate::time::{format_seconds, Millis};
 
 /// The kind of an incoming message, as `data-verdict` spells it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -47,10 +50,23 @@ pub enum Evidence {
     DupFlag,
     /// RETAIN=1: sent because a subscription was made, not because it was published now.
     RetainFlag,
-    /// The probe was sent before this connection's CONNACK.
+    /// RETAIN=1 on a message this connection already received without it: the retained
+    /// copy re-sent by the resubscribe (MQTT 3.1.1 3.8.4-3), not a second publish.
+    RetainedCopy,
+    /// The probe was sent while this device was away (after its last connection ended,
+    /// before this CONNACK): published while offline, for certain.
+    SentWhileAway { sent_at: Millis, away_since: Millis },
+    /// The probe was sent before this device went away: in flight across the reconnect, or
+    /// held in the broker's inflight window, then delivered with the session.
+    SentBeforeGoingAway { sent_at: Millis, away_since: Millis },
+    /// The probe was sent before this connection's CONNACK, and the page saw no earlier
+    /// connection of this device: stored while away, or in flight.
     SentBeforeConnect { sent_at: Millis, connack_at: Millis },
     /// It arrived in the burst right after a CONNACK with Session Present = 1.
     ReplayBurst { after_connack_ms: Millis },
+    /// QoS 0 inside the replay burst: brokers keep no QoS 0 for an offline session unless
+    /// configured to (mosquitto's `queue_qos0_messages`), so most likely live.
+    Qos0DuringReplay { after_connack_ms: Millis },
     /// Nothing says otherwise (a probe sent while connected, or no sign of replay).
     NoReplaySign,
 }
@@ -78,6 +94,12 @@ pub struct Observation {
     pub connack_at: Millis,
     /// Whether it arrived inside the replay burst after a Session Present = 1 CONNACK.
     pub in_replay_burst: bool,
+    /// The QoS it was delivered at.
+    pub qos: u8,
+    /// When the device was last online before this connection, if the page saw it.
+    pub away_since: Option<Millis>,
+    /// This connection already delivered the same message (probe or topic and payload).
+    pub delivered_before_on_connection: bool,
 }
 
 /// Classifies one incoming message.
@@ -88,6 +110,9 @@ pub fn classify(o: &Observation) -> Verdict {
         certainty,
         evidence,
     };
+    if o.retain && o.delivered_before_on_connection {
+        return v(VerdictKind::Retained, Certain, Evidence::RetainedCopy);
+    }
     if let (Some((series, seq, _)), true) = (&o.probe, o.probe_seen_before) {
         return v(
             VerdictKind::Duplicate,
@@ -122,18 +147,45 @@ pub fn classify(o: &Observation) -> Verdict {
         return v(VerdictKind::Retained, Certain, Evidence::RetainFlag);
     }
     if let Some((_, _, sent_at)) = &o.probe {
-        return if *sent_at < o.connack_at {
-            v(
+        let sent_at = *sent_at;
+        if sent_at >= o.connack_at {
+            return v(VerdictKind::Live, Certain, Evidence::NoReplaySign);
+        }
+        return match o.away_since {
+            Some(away_since) if sent_at >= away_since => v(
                 VerdictKind::Offline,
                 Certain,
+                Evidence::SentWhileAway {
+                    sent_at,
+                    away_since,
+                },
+            ),
+            Some(away_since) => v(
+                VerdictKind::Offline,
+                Inferred,
+                Evidence::SentBeforeGoingAway {
+                    sent_at,
+                    away_since,
+                },
+            ),
+            None => v(
+                VerdictKind::Offline,
+                Inferred,
                 Evidence::SentBeforeConnect {
-                    sent_at: *sent_at,
+                    sent_at,
                     connack_at: o.connack_at,
                 },
-            )
-        } else {
-            v(VerdictKind::Live, Certain, Evidence::NoReplaySign)
+            ),
         };
+    }
+    if o.in_replay_burst && o.qos == 0 {
+        return v(
+            VerdictKind::Live,
+            Inferred,
+            Evidence::Qos0DuringReplay {
+                after_connack_ms: o.received_at.saturating_sub(o.connack_at),
+            },
+        );
     }
     if o.in_replay_burst {
         return v(
@@ -147,6 +199,77 @@ pub fn classify(o: &Observation) -> Verdict {
     v(VerdictKind::Live, Inferred, Evidence::NoReplaySign)
 }
 
+impl Evidence {
+    /// The evidence as the message row shows it.
+    pub fn text(&self) -> Bilingual {
+        match self {
+            Evidence::ProbeSeenBefore { series, seq } => Bilingual::new(
+                format!("already received probe {series}#{seq}"),
+                format!("已收到过的探测 {series}#{seq}"),
+            ),
+            Evidence::Qos2IdAwaitingRelease { packet_id } => Bilingual::new(
+                format!("QoS 2 resend before PUBREL, id {packet_id}"),
+                format!("PUBREL 之前的 QoS 2 重发,id {packet_id}"),
+            ),
+            Evidence::PushedIntoDeadConnection { delay_ms, .. } => {
+                let d = format_seconds(*delay_ms);
+                Bilingual::new(
+                    format!("first pushed into the dead connection {d} earlier"),
+                    format!("{d} 前首次推入已死连接"),
+                )
+            }
+            Evidence::DupFlag => Bilingual::new("DUP=1", "DUP=1"),
+            Evidence::RetainFlag => Bilingual::new(
+                "RETAIN=1: stored message sent on subscribe",
+                "RETAIN=1:订阅时下发的保留消息",
+            ),
+            Evidence::RetainedCopy => Bilingual::new(
+                "RETAIN=1 copy of a message already received: re-sent by the resubscribe (MQTT 3.1.1 3.8.4-3)",
+                "已收到消息的 RETAIN=1 副本:因重新订阅而再次下发(MQTT 3.1.1 3.8.4-3)",
+            ),
+            Evidence::SentWhileAway {
+                sent_at,
+                away_since,
+            } => {
+                let d = format_seconds(sent_at.saturating_sub(*away_since));
+                Bilingual::new(
+                    format!("sent {d} after this device went away"),
+                    format!("在本设备离线 {d} 后发送"),
+                )
+            }
+            Evidence::SentBeforeGoingAway {
+                sent_at,
+                away_since,
+            } => {
+                let d = format_seconds(away_since.saturating_sub(*sent_at));
+                Bilingual::new(
+                    format!("sent {d} before this device went away: in flight across the reconnect, or held by the broker's inflight window"),
+                    format!("在本设备离线前 {d} 发送:跨越重连时仍在途中,或被服务端的在途窗口扣留"),
+                )
+            }
+            Evidence::SentBeforeConnect {
+                sent_at,
+                connack_at,
+            } => {
+                let d = format_seconds(connack_at.saturating_sub(*sent_at));
+                Bilingual::new(
+                    format!("sent {d} before this connection's CONNACK; no earlier connection seen: stored while away, or in flight"),
+                    format!("在本次连接 CONNACK 之前 {d} 发送;未见更早的连接:离线期间存储,或仍在途中"),
+                )
+            }
+            Evidence::ReplayBurst { after_connack_ms } => Bilingual::new(
+                format!("in the replay burst {after_connack_ms} ms after CONNACK with Session Present = 1; stored, or live in the same moment"),
+                format!("处于重放突发中,在 Session Present = 1 的 CONNACK 之后 {after_connack_ms} ms;离线存储,或恰在此时实时到达"),
+            ),
+            Evidence::Qos0DuringReplay { after_connack_ms } => Bilingual::new(
+                format!("QoS 0 in the replay burst {after_connack_ms} ms after CONNACK: live, unless this broker keeps QoS 0 for offline sessions (the broker check measures it)"),
+                format!("重放突发中的 QoS 0(CONNACK 后 {after_connack_ms} ms):应为实时消息,除非该服务端为离线会话保存 QoS 0(服务端检查可测得)"),
+            ),
+            Evidence::NoReplaySign => Bilingual::default(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -155,12 +278,14 @@ mod tests {
         Observation {
             received_at: 10_000,
             connack_at: 9_000,
+            qos: 1,
+            away_since: Some(4_000),
             ..Default::default()
         }
     }
 
     #[test]
-    fn a_probe_sent_before_the_connack_is_certainly_offline() {
+    fn a_probe_sent_while_the_device_was_away_is_certainly_offline() {
         let o = Observation {
             probe: Some(("s".into(), 1, 5_000)),
             ..base()
@@ -168,6 +293,79 @@ mod tests {
         let verdict = classify(&o);
         assert_eq!(verdict.kind, VerdictKind::Offline);
         assert_eq!(verdict.certainty, Certainty::Certain);
+        assert!(verdict.evidence.text().en.contains("1.0 s after"));
+    }
+
+    #[test]
+    fn a_probe_sent_before_the_device_went_away_is_only_inferred_offline() {
+        let o = Observation {
+            probe: Some(("s".into(), 1, 3_500)),
+            ..base()
+        };
+        let verdict = classify(&o);
+        assert_eq!(verdict.kind, VerdictKind::Offline);
+        assert_eq!(verdict.certainty, Certainty::Inferred);
+        assert!(verdict.evidence.text().en.contains("in flight"));
+    }
+
+    #[test]
+    fn a_probe_from_before_the_first_connect_seen_is_only_inferred_offline() {
+        let o = Observation {
+            probe: Some(("s".into(), 1, 5_000)),
+            away_since: None,
+            ..base()
+        };
+        let verdict = classify(&o);
+        assert_eq!(verdict.certainty, Certainty::Inferred);
+        assert!(matches!(
+            verdict.evidence,
+            Evidence::SentBeforeConnect { .. }
+        ));
+    }
+
+    #[test]
+    fn qos0_in_the_replay_burst_is_inferred_live_and_says_why() {
+        let o = Observation {
+            in_replay_burst: true,
+            qos: 0,
+            ..base()
+        };
+        let verdict = classify(&o);
+        assert_eq!(
+            (verdict.kind, verdict.certainty),
+            (VerdictKind::Live, Certainty::Inferred)
+        );
+        assert!(verdict.evidence.text().en.contains("QoS 0"));
+    }
+
+    #[test]
+    fn a_retained_copy_of_a_message_already_received_is_retained_not_duplicate() {
+        let o = Observation {
+            retain: true,
+            probe: Some(("s".into(), 1, 5_000)),
+            probe_seen_before: true,
+            delivered_before_on_connection: true,
+            ..base()
+        };
+        let verdict = classify(&o);
+        assert_eq!(verdict.kind, VerdictKind::Retained);
+        assert_eq!(verdict.evidence, Evidence::RetainedCopy);
+    }
+
+    #[test]
+    fn every_evidence_but_none_has_text_in_both_languages() {
+        for e in [
+            Evidence::DupFlag,
+            Evidence::RetainedCopy,
+            Evidence::ReplayBurst {
+                after_connack_ms: 3,
+            },
+            Evidence::Qos0DuringReplay {
+                after_connack_ms: 3,
+            },
+        ] {
+            assert!(!e.text().en.is_empty() && !e.text().zh.is_empty());
+        }
     }
 
     #[test]
