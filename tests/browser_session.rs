@@ -52,7 +52,7 @@ async fn until(what: &str, check: impl Fn() -> bool) {
 async fn connected(d: &Device) {
     d.connect();
     until("CONNACK", || {
-        d.read(|s| s.session.state() == ConnState::Connected)
+        d.snapshot().session.state == ConnState::Connected
     })
     .await;
 }
@@ -64,12 +64,11 @@ async fn subscribed(d: &Device, topic: &str, qos: u8) {
     });
     d.subscribe();
     until("SUBACK", || {
-        d.read(|s| {
-            s.session
-                .subscription_rows()
-                .iter()
-                .any(|r| r.filter == topic && !r.pending)
-        })
+        d.snapshot()
+            .session
+            .subscriptions
+            .iter()
+            .any(|r| r.filter == topic && !r.pending)
     })
     .await;
 }
@@ -84,7 +83,7 @@ async fn publish_all(d: &Device, topic: &str, payloads: &[&str], qos: u8) {
         d.publish();
     }
     until("every publish acknowledged", || {
-        d.read(|s| s.session.inflight_rows(0).is_empty())
+        d.snapshot().session.inflight.is_empty()
     })
     .await;
 }
@@ -118,7 +117,7 @@ async fn offline_round_trip_brings_back_exactly_the_five_in_order() {
     // once it is there, a sixth or repeated offline message would be there too.
     publish_all(&tx, &topic, &["marker"], 1).await;
     until("the marker", || payloads(&rx).iter().any(|p| p == "marker")).await;
-    assert_eq!(rx.read(|s| s.session.session_present()), Some(true));
+    assert_eq!(rx.snapshot().session.session_present, Some(true));
     assert_eq!(payloads(&rx), [&sent[..], &["marker"][..]].concat());
     assert!(rx.read(|s| s.log.messages[..5]
         .iter()
@@ -136,16 +135,15 @@ async fn a_clean_session_brings_nothing_back() {
     connected(&tx).await;
     publish_all(&tx, &topic, &["lost1", "lost2"], 1).await;
     connected(&rx).await;
-    assert_eq!(rx.read(|s| s.session.session_present()), Some(false));
+    assert_eq!(rx.snapshot().session.session_present, Some(false));
     // rx subscribes again on connect; a marker published after its SUBACK arrives after
     // anything a kept session would have brought back (that comes right after CONNACK).
     until("the resubscribe's SUBACK", || {
-        rx.read(|s| {
-            s.session
-                .subscription_rows()
-                .iter()
-                .any(|r| r.filter == topic && !r.pending)
-        })
+        rx.snapshot()
+            .session
+            .subscriptions
+            .iter()
+            .any(|r| r.filter == topic && !r.pending)
     })
     .await;
     publish_all(&tx, &topic, &["marker"], 1).await;
@@ -172,7 +170,7 @@ async fn a_withheld_ack_then_a_drop_brings_the_message_back_redelivered() {
     })
     .await;
     assert_eq!(
-        rx.read(|s| s.session.inflight_rows(0).len()),
+        rx.snapshot().session.inflight.len(),
         1,
         "the ack is withheld"
     );
@@ -198,13 +196,13 @@ async fn qos2_is_delivered_exactly_once() {
     publish_all(&tx, &topic, &["marker"], 2).await;
     until("the marker", || payloads(&rx).iter().any(|p| p == "marker")).await;
     until("PUBREL/PUBCOMP of both", || {
-        rx.read(|s| s.session.inflight_rows(0).is_empty())
+        rx.snapshot().session.inflight.is_empty()
     })
     .await;
     assert_eq!(payloads(&rx), ["once", "marker"]);
     assert_eq!(rx.read(|s| s.log.messages[0].qos), 2);
     assert!(
-        rx.read(|s| s.session.inflight_rows(0).is_empty()),
+        rx.snapshot().session.inflight.is_empty(),
         "PUBREL/PUBCOMP completed"
     );
 }
@@ -214,7 +212,7 @@ async fn a_suback_failure_is_reported_as_a_failure() {
     let d = device(FAULT_PEER, &unique("bt-fail"), true);
     connected(&d).await;
     subscribed(&d, "denied/topic", 1).await;
-    let row = d.read(|s| s.session.subscription_rows().remove(0));
+    let row = d.snapshot().session.subscriptions[0].clone();
     assert!(row.failed);
     assert_eq!(row.granted_attr(), "128");
     assert!(d.read(|s| s

@@ -15,9 +15,9 @@ pub fn time_of_day(ms: Millis) -> String {
     )
 }
 
-/// A duration in seconds with one decimal: `1.5 s`.
+/// A duration in seconds with one decimal: `1.5 s` (the core writes evidence the same way).
 pub fn seconds(ms: Millis) -> String {
-    format!("{:.1} s", ms as f64 / 1000.0)
+    ackscope_core::time::format_seconds(ms)
 }
 
 #[cfg(test)]
