@@ -217,6 +217,11 @@ pub fn messages_view(p: &SectionProps) -> Html {
                     </tbody>
                 </table>
             }
+            if p.snapshot.session.probe_series_evicted > 0 {
+                <p class="muted" data-testid="probe-series-evicted" data-count={p.snapshot.session.probe_series_evicted.to_string()}>
+                    { format!("{} {}", p.snapshot.session.probe_series_evicted, l.t("older probe series no longer tracked (at most 64 at once)", "个较早的探测序列已不再跟踪(最多同时 64 个)")) }
+                </p>
+            }
         </div>
     }
 }

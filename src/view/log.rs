@@ -40,7 +40,10 @@ impl MessageRow {
             certain: m.verdict.certainty == Certainty::Certain,
             evidence: m.verdict.evidence,
             probe_seq: m.probe.as_ref().map(|p| p.1),
-            latency_ms: m.probe.as_ref().map(|p| m.at as i64 - p.2 as i64),
+            latency_ms: m
+                .probe
+                .as_ref()
+                .map(|p| ackscope_core::probe::latency_ms(m.at, p.2)),
             into_dead_connection: m.into_dead_connection,
         }
     }
@@ -137,8 +140,8 @@ impl DeviceLog {
                 self.error = Some(n);
             }
             Event::Closed { at, reason, .. } => {
-                let (en, zh, error) = close_text(&reason);
-                let n = Notice { at, kind: "closed", en, zh, error };
+                let (t, error) = (reason.text(), reason.is_error());
+                let n = Notice { at, kind: "closed", en: t.en, zh: t.zh, error };
                 if error {
                     self.error = Some(n.clone());
                 }
@@ -177,6 +180,13 @@ impl DeviceLog {
                 let t = error.text().prefixed(&format!("Probe series {series} stopped after {sent} of {total}: "), &format!("探测序列 {series} 在发送 {sent}/{total} 条后停止:"));
                 self.fail(at, t.en, t.zh);
             }
+            Event::ReconnectStopped { at, reason, failures } => {
+                let t = reason.text().prefixed(
+                    &format!("Automatic reconnect stopped after the same failure {failures} times in a row; fix the cause, then connect. Last: "),
+                    &format!("同一故障连续出现 {failures} 次,已停止自动重连;请排除原因后再连接。最近一次:"),
+                );
+                self.fail(at, t.en, t.zh);
+            }
             Event::NotSent { at, what, error } => {
                 let t = error.text().prefixed(&format!("{what} was not sent: "), &format!("{what} 未发送:"));
                 self.fail(at, t.en, t.zh);
@@ -206,25 +216,5 @@ impl DeviceLog {
             zh,
             error,
         });
-    }
-}
-
-fn close_text(reason: &CloseReason) -> (String, String, bool) {
-    match reason {
-        CloseReason::UserDisconnect => ("Disconnected (DISCONNECT sent; the broker discards the will).".into(), "已断开(已发送 DISCONNECT;服务端丢弃遗嘱)。".into(), false),
-        CloseReason::UserDrop => ("Dropped: socket closed without DISCONNECT. The broker notices at once and publishes the will.".into(), "已掐断:未发送 DISCONNECT 直接关闭连接。服务端立即察觉并发布遗嘱。".into(), false),
-        CloseReason::SocketClosed => ("The connection was closed by the broker or the network.".into(), "连接被服务端或网络关闭。".into(), true),
-        CloseReason::SocketFailed => ("Could not open the WebSocket: is the broker running, and is the URL right (ws://host:port/path)?".into(), "无法打开 WebSocket:服务端是否在运行,URL(ws://主机:端口/路径)是否正确?".into(), true),
-        CloseReason::ConnackTimeout => ("No CONNACK arrived in time: the endpoint may not be an MQTT broker.".into(), "未及时收到 CONNACK:该地址可能不是 MQTT 服务端。".into(), true),
-        CloseReason::PingTimeout => ("No PINGRESP in time: the connection is considered lost.".into(), "未及时收到 PINGRESP:认为连接已断开。".into(), true),
-        CloseReason::Refused(r) => {
-            let t = r.text();
-            (t.en, t.zh, true)
-        }
-        CloseReason::Protocol(e) => {
-            let t = e.text().prefixed("Protocol error, connection closed: ", "协议错误,连接已关闭:");
-            (t.en, t.zh, true)
-        }
-        CloseReason::UnexpectedPacket(p) => (format!("Protocol error: the broker sent {p}, which a client never receives here."), format!("协议错误:服务端发送了客户端此时不应收到的 {p}。"), true),
     }
 }

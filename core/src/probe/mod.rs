@@ -61,6 +61,13 @@ fn valid_series(series: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
+/// Receive time minus the send time a probe claims: negative when the sender's clock is
+/// ahead. Any publisher writes the header, so this never overflows, whatever it claims.
+pub fn latency_ms(received_at: Millis, sent_at: Millis) -> i64 {
+    let d = i128::from(received_at) - i128::from(sent_at);
+    d.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64
+}
+
 /// A series id from a seed the driver supplies (the core has no randomness of its own).
 pub fn series_id(seed: u64) -> String {
     format!("s{:x}", seed & 0xffff_ffff)
@@ -79,6 +86,18 @@ mod tests {
         };
         assert_eq!(Probe::parse(&probe.encode("")), Some(probe.clone()));
         assert_eq!(Probe::parse(&probe.encode("body\nmore")), Some(probe));
+    }
+
+    #[test]
+    fn a_hostile_send_time_gives_a_latency_without_overflow() {
+        let p = Probe::parse(b"ackscope-probe/1 s1 1 9223372036854775808").expect("a probe");
+        assert_eq!(
+            latency_ms(1_000, p.sent_at),
+            1_000 - 9_223_372_036_854_775_807 - 1
+        );
+        assert_eq!(latency_ms(0, u64::MAX), i64::MIN);
+        assert_eq!(latency_ms(u64::MAX, 0), i64::MAX);
+        assert_eq!(latency_ms(1_500, 1_000), 500);
     }
 
     #[test]

@@ -4,6 +4,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// Missing sequence numbers listed per series; the rest are counted.
 pub const MISSING_LISTED: usize = 20;
+/// Series tracked at once. Design: any publisher chooses series ids, so a hostile or
+/// chatty one must not grow this without limit; the least recently active series goes
+/// first, and the page shows how many went.
+pub const MAX_SERIES: usize = 64;
 
 /// What one probe series looks like from the receiving side.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
@@ -27,24 +31,56 @@ struct Series {
     received: usize,
     out_of_order: usize,
     highest: Option<u32>,
+    /// Every seq in 1..=contiguous was seen: gaps are looked for above it only.
+    contiguous: u32,
+    /// The tracker's clock at this series' last delivery.
+    last_active: u64,
 }
 
-/// Tracks every probe series a device receives.
+/// Tracks the probe series a device receives (at most [`MAX_SERIES`]).
 #[derive(Debug, Default)]
 pub struct ProbeTracker {
     series: BTreeMap<String, Series>,
+    clock: u64,
+    evicted: u64,
 }
 
 impl ProbeTracker {
     /// Records a delivery; returns `true` if this (series, seq) was already seen.
     pub fn record(&mut self, series: &str, seq: u32) -> bool {
+        self.clock += 1;
+        if !self.series.contains_key(series) && self.series.len() >= MAX_SERIES {
+            let oldest = self
+                .series
+                .iter()
+                .min_by_key(|(_, s)| s.last_active)
+                .map(|(id, _)| id.clone());
+            if let Some(id) = oldest {
+                self.series.remove(&id);
+                self.evicted += 1;
+            }
+        }
         let entry = self.series.entry(series.to_string()).or_default();
+        entry.last_active = self.clock;
         entry.received += 1;
         if entry.highest.is_some_and(|h| seq < h) {
             entry.out_of_order += 1;
         }
         entry.highest = Some(entry.highest.map_or(seq, |h| h.max(seq)));
-        !entry.seen.insert(seq)
+        let seen_before = !entry.seen.insert(seq);
+        while entry
+            .contiguous
+            .checked_add(1)
+            .is_some_and(|next| entry.seen.contains(&next))
+        {
+            entry.contiguous += 1;
+        }
+        seen_before
+    }
+
+    /// Series dropped from tracking to stay within [`MAX_SERIES`].
+    pub fn evicted_series(&self) -> u64 {
+        self.evicted
     }
 
     /// Summaries of every series, by series id. Series start at sequence number 1.
@@ -55,15 +91,20 @@ impl ProbeTracker {
                 let highest = s.highest.unwrap_or(0);
                 // Walk the gaps between seen numbers: cost follows what was received, not
                 // the size of the numbers.
+                // Every seq up to `contiguous` arrived, so only the numbers above it are
+                // walked, and only until the listed gaps are found.
+                let distinct_from_1 = s.seen.len() as u64 - u64::from(s.seen.contains(&0));
+                let missing_count = u64::from(highest) - distinct_from_1;
                 let mut missing = Vec::new();
-                let mut missing_count = 0u64;
-                let mut expected = 1u64;
-                for &seq in s.seen.iter().filter(|n| **n >= 1) {
+                let mut expected = u64::from(s.contiguous) + 1;
+                for &seq in s.seen.range(s.contiguous.saturating_add(1)..) {
+                    if missing.len() >= MISSING_LISTED {
+                        break;
+                    }
                     let seq = u64::from(seq);
                     if seq > expected {
-                        missing_count += seq - expected;
-                        let room = MISSING_LISTED.saturating_sub(missing.len()) as u64;
-                        missing.extend((expected..seq).take(room as usize).map(|n| n as u32));
+                        let room = MISSING_LISTED - missing.len();
+                        missing.extend((expected..seq).take(room).map(|n| n as u32));
                     }
                     expected = seq + 1;
                 }
@@ -103,6 +144,41 @@ mod tests {
         assert_eq!(s.missing_count, 1);
         assert_eq!(s.out_of_order, 1);
         assert_eq!(s.highest_seq, 5);
+    }
+
+    #[test]
+    fn series_beyond_the_limit_evict_the_least_recently_active() {
+        let mut t = ProbeTracker::default();
+        for i in 0..MAX_SERIES {
+            t.record(&format!("s{i}"), 1);
+        }
+        t.record("s0", 2);
+        t.record("hostile", 1);
+        assert_eq!(t.summaries().len(), MAX_SERIES);
+        assert_eq!(t.evicted_series(), 1);
+        let ids: Vec<String> = t.summaries().into_iter().map(|(id, _)| id).collect();
+        assert!(ids.contains(&"s0".to_string()), "recently active stays");
+        assert!(
+            !ids.contains(&"s1".to_string()),
+            "least recently active goes"
+        );
+    }
+
+    #[test]
+    fn summaries_match_a_plain_count_of_the_gaps() {
+        let mut t = ProbeTracker::default();
+        let seqs = [0u32, 1, 2, 4, 4, 7, 3, 10, 9, 30, 31];
+        for s in seqs {
+            t.record("a", s);
+        }
+        let (_, s) = &t.summaries()[0];
+        let seen: BTreeSet<u32> = seqs.into_iter().collect();
+        let missing: Vec<u32> = (1..=31).filter(|n| !seen.contains(n)).collect();
+        assert_eq!(s.missing_count, missing.len() as u64);
+        assert_eq!(
+            s.missing,
+            missing[..MISSING_LISTED.min(missing.len())].to_vec()
+        );
     }
 
     #[test]

@@ -42,7 +42,9 @@ impl Session {
         }
         self.config = config;
         self.wants_online = true;
+        // The user tries again: the backoff and the failure count start afresh.
         self.reconnect_attempt = 0;
+        self.failure_streak = None;
         // A user's connect replaces a scheduled automatic one.
         self.reconnect_at = None;
         self.open_connection(now);

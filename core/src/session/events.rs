@@ -169,6 +169,47 @@ pub enum CloseReason {
     Protocol(FramingError),
     /// The broker sent a packet a client never receives, or one out of place.
     UnexpectedPacket(String),
+    /// A SUBACK whose return codes do not match the SUBSCRIBE's filters one to one.
+    SubackMismatch {
+        filters: usize,
+        codes: usize,
+    },
+}
+
+impl CloseReason {
+    /// Whether the close is bad news (not one the user asked for).
+    pub fn is_error(&self) -> bool {
+        !matches!(self, Self::UserDisconnect | Self::UserDrop)
+    }
+
+    /// A broker that breaks the protocol: trying again the same way gives the same failure.
+    pub fn is_protocol_failure(&self) -> bool {
+        matches!(
+            self,
+            Self::Protocol(_) | Self::UnexpectedPacket(_) | Self::SubackMismatch { .. }
+        )
+    }
+
+    pub fn text(&self) -> Bilingual {
+        match self {
+            Self::UserDisconnect => Bilingual::new("Disconnected (DISCONNECT sent; the broker discards the will).", "已断开(已发送 DISCONNECT;服务端丢弃遗嘱)。"),
+            Self::UserDrop => Bilingual::new("Dropped: socket closed without DISCONNECT. The broker notices at once and publishes the will.", "已掐断:未发送 DISCONNECT 直接关闭连接。服务端立即察觉并发布遗嘱。"),
+            Self::SocketClosed => Bilingual::new("The connection was closed by the broker or the network.", "连接被服务端或网络关闭。"),
+            Self::SocketFailed => Bilingual::new("Could not open the WebSocket: is the broker running, and is the URL right (ws://host:port/path)?", "无法打开 WebSocket:服务端是否在运行,URL(ws://主机:端口/路径)是否正确?"),
+            Self::ConnackTimeout => Bilingual::new("No CONNACK arrived in time: the endpoint may not be an MQTT broker.", "未及时收到 CONNACK:该地址可能不是 MQTT 服务端。"),
+            Self::PingTimeout => Bilingual::new("No PINGRESP in time: the connection is considered lost.", "未及时收到 PINGRESP:认为连接已断开。"),
+            Self::Refused(r) => r.text(),
+            Self::Protocol(e) => e.text().prefixed("Protocol error, connection closed: ", "协议错误,连接已关闭:"),
+            Self::UnexpectedPacket(p) => Bilingual::new(
+                format!("Protocol error: the broker sent {p}, which a client never receives here."),
+                format!("协议错误:服务端发送了客户端此时不应收到的 {p}。"),
+            ),
+            Self::SubackMismatch { filters, codes } => Bilingual::new(
+                format!("Protocol error: SUBACK carries {codes} return code(s) for {filters} filter(s) (MQTT 3.1.1 3.9.3: one per filter, in order)."),
+                format!("协议错误:SUBACK 含 {codes} 个返回码,而订阅有 {filters} 个过滤器(MQTT 3.1.1 3.9.3:每个过滤器一个,按顺序)。"),
+            ),
+        }
+    }
 }
 
 /// A message received on a connection.
@@ -265,6 +306,12 @@ pub enum Event {
         at: Millis,
         attempt_at: Millis,
         attempt: u32,
+    },
+    /// Automatic reconnects stopped: the same protocol failure after every connect.
+    ReconnectStopped {
+        at: Millis,
+        reason: CloseReason,
+        failures: u32,
     },
     /// A probe series stopped short: a probe could not be published.
     ProbeSeriesStopped {

@@ -115,6 +115,15 @@ impl Session {
                 if !filters.is_empty() {
                     self.ids.release(id);
                 }
+                if !filters.is_empty() && filters.len() != p.subscribes().len() {
+                    // A subscription without its answer would wait forever.
+                    let reason = CloseReason::SubackMismatch {
+                        filters: filters.len(),
+                        codes: p.subscribes().len(),
+                    };
+                    self.fail_current(now, reason);
+                    return;
+                }
                 for (filter, code) in filters.iter().zip(p.subscribes()) {
                     let granted = match code {
                         SubscribeReturnCode::MaximumQoSLevel0 => Some(0),

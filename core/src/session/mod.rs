@@ -42,6 +42,14 @@ use outgoing::{OutgoingPublish, QueuedPublish};
 use probe_series::ProbeSeriesRun;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
+/// A connection that stayed up this long after CONNACK counts as healthy: the backoff
+/// starts again from its first step. Design: resetting at CONNACK instead would turn a
+/// broker that accepts and then fails (a poison message, a protocol error) into a
+/// reconnect every second, forever.
+const STABLE_CONNECTION_MS: Millis = 30_000;
+/// The same protocol failure this many times in a row stops automatic reconnects.
+pub const MAX_IDENTICAL_FAILURES: u32 = 5;
+
 /// An incoming QoS>0 message whose ack is withheld, or one pushed into a dead connection.
 #[derive(Clone, Debug)]
 pub(crate) struct HeldDelivery {
@@ -95,6 +103,10 @@ pub struct Session {
     pub(crate) wants_online: bool,
     pub(crate) reconnect_attempt: u32,
     pub(crate) reconnect_at: Option<Millis>,
+    /// CONNACK time of the live connection, to tell a healthy one from a failing one.
+    last_connack_at: Option<Millis>,
+    /// The last protocol failure and how many times in a row it ended a connection.
+    failure_streak: Option<(CloseReason, u32)>,
     rng: u64,
     actions: VecDeque<Action>,
     pub(crate) events: VecDeque<Event>,
@@ -126,6 +138,8 @@ impl Session {
             wants_online: false,
             reconnect_attempt: 0,
             reconnect_at: None,
+            last_connack_at: None,
+            failure_streak: None,
             rng,
             actions: VecDeque::new(),
             events: VecDeque::new(),
@@ -326,6 +340,30 @@ impl Session {
         reason: CloseReason,
         final_: bool,
     ) {
+        if self
+            .last_connack_at
+            .take()
+            .is_some_and(|t| now.saturating_sub(t) >= STABLE_CONNECTION_MS)
+        {
+            self.reconnect_attempt = 0;
+            self.failure_streak = None;
+        }
+        let mut final_ = final_;
+        if reason.is_protocol_failure() {
+            let count = match self.failure_streak.take() {
+                Some((last, n)) if last == reason => n + 1,
+                _ => 1,
+            };
+            self.failure_streak = Some((reason.clone(), count));
+            if count >= MAX_IDENTICAL_FAILURES && self.wants_online {
+                final_ = true;
+                self.events.push_back(Event::ReconnectStopped {
+                    at: now,
+                    reason: reason.clone(),
+                    failures: count,
+                });
+            }
+        }
         self.events.push_back(Event::Closed {
             at: now,
             socket,
@@ -433,7 +471,7 @@ impl Session {
         let (clean_session, client_id) =
             (conn.settings.clean_session, conn.settings.client_id.clone());
         self.session_present = Some(session_present);
-        self.reconnect_attempt = 0;
+        self.last_connack_at = Some(now);
         self.events.push_back(Event::Connected {
             at: now,
             session_present,

@@ -1313,3 +1313,92 @@ fn a_probe_series_is_refused_before_it_starts_when_it_cannot_run() {
     ));
     assert_eq!(h.session.probe_series_progress(), None);
 }
+
+// ---- hostile brokers -------------------------------------------------------------------
+
+#[test]
+fn a_suback_with_too_few_return_codes_is_a_protocol_error() {
+    let mut h = Harness::new(config());
+    h.connect(false);
+    h.session.subscribe("a", 1, h.now).expect("ok");
+    h.drain();
+    let id = h.last_subscribe_id();
+    h.broker_sends(SubackPacket::new(id, vec![]));
+    assert!(h.events.iter().any(|e| matches!(
+        e,
+        Event::Closed {
+            reason: CloseReason::SubackMismatch {
+                filters: 1,
+                codes: 0
+            },
+            ..
+        }
+    )));
+    assert!(matches!(h.session.state(), ConnState::Reconnecting { .. }));
+    assert!(
+        h.session.subscription_rows()[0].pending,
+        "sent again on the next connect"
+    );
+}
+
+#[test]
+fn a_broker_that_accepts_then_fails_gets_a_growing_backoff_not_a_loop() {
+    let mut h = Harness::new(config());
+    let mut delays = vec![];
+    h.connect(false);
+    for _ in 0..4 {
+        // CONNACK, then a packet a client never receives: the same failure every time.
+        h.broker_sends(PingreqPacket::new());
+        let at = h.session.poll_timeout().expect("a reconnect");
+        delays.push(at - h.now);
+        h.now = at;
+        h.session.handle_timeout(h.now);
+        h.drain();
+        h.session.handle_socket_open(h.socket(), h.now);
+        h.drain();
+        h.broker_sends(ConnackPacket::new(
+            true,
+            ConnectReturnCode::ConnectionAccepted,
+        ));
+    }
+    for pair in delays.windows(2) {
+        assert!(
+            pair[1] > pair[0],
+            "CONNACK does not reset the backoff: {delays:?}"
+        );
+    }
+    h.broker_sends(PingreqPacket::new());
+    assert!(h.events.iter().any(|e| matches!(
+        e,
+        Event::ReconnectStopped {
+            failures: MAX_IDENTICAL_FAILURES,
+            ..
+        }
+    )));
+    assert_eq!(h.session.state(), ConnState::Disconnected);
+    assert_eq!(h.session.timer_table().get(timers::Timer::Reconnect), None);
+}
+
+#[test]
+fn a_connection_that_stayed_up_resets_the_backoff() {
+    let mut h = Harness::new(config());
+    h.connect(false);
+    for _ in 0..3 {
+        h.session.handle_socket_closed(h.socket(), h.now);
+        h.drain();
+        h.now = h.session.poll_timeout().expect("a reconnect");
+        h.session.handle_timeout(h.now);
+        h.drain();
+        h.session.handle_socket_open(h.socket(), h.now);
+        h.drain();
+        h.broker_sends(ConnackPacket::new(
+            true,
+            ConnectReturnCode::ConnectionAccepted,
+        ));
+    }
+    h.advance(31_000);
+    h.session.handle_socket_closed(h.socket(), h.now);
+    h.drain();
+    let delay = h.session.poll_timeout().expect("a reconnect") - h.now;
+    assert!(delay <= 1_250, "back to the first step: {delay}");
+}

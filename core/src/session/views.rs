@@ -184,6 +184,8 @@ pub struct SessionView {
     pub inflight: Vec<InflightRow>,
     pub probe_summaries: Vec<(String, SeriesSummary)>,
     pub probe_series: Option<ProbeSeriesProgress>,
+    /// Received series no longer tracked (too many series at once).
+    pub probe_series_evicted: u64,
     pub manual_ack: bool,
     /// Some countdown or heartbeat on screen moves with time.
     pub running_clocks: bool,
@@ -203,6 +205,7 @@ impl Session {
             inflight: self.inflight_rows(now),
             probe_summaries: self.probe_summaries(),
             probe_series: self.probe_series_progress(),
+            probe_series_evicted: self.probes.evicted_series(),
             manual_ack: self.config.manual_ack,
             running_clocks: self.has_running_clocks(),
         }
