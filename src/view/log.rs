@@ -1,7 +1,7 @@
 //! Everything a device has seen, as rows ready to render.
 
 use ackscope_core::framing::hex;
-use ackscope_core::session::{CloseReason, Event, IncomingMessage, PacketRecord};
+use ackscope_core::session::{Event, IncomingMessage, PacketRecord};
 use ackscope_core::time::Millis;
 use ackscope_core::verdicts::{Certainty, Evidence, VerdictKind};
 
