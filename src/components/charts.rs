@@ -2,7 +2,7 @@
 
 use super::SectionProps;
 use crate::edge::clock::now;
-use crate::view::charts::{latency_histogram, rate};
+use crate::view::charts::rate;
 use yew::prelude::*;
 
 fn bars(values: &[u32], width: f64, height: f64, class: &'static str) -> Html {
@@ -23,7 +23,11 @@ pub fn charts_view(p: &SectionProps) -> Html {
     let l = p.lang;
     let (per_second, histogram, total) = p.device.read(|s| {
         let m = &s.log.messages;
-        (rate(m, now(), 1_000, 60), latency_histogram(m), m.len())
+        (
+            rate(m.iter().rev(), now(), 1_000, 60),
+            s.log.latency.buckets(),
+            m.len(),
+        )
     });
     if total == 0 {
         return html! {};

@@ -33,7 +33,7 @@ impl Filter {
     fn keeps(&self, m: &MessageRow) -> bool {
         (self.topic.is_empty() || m.topic.contains(&self.topic))
             && (self.verdict.is_empty() || m.verdict.as_str() == self.verdict)
-            && (self.text.is_empty() || m.payload_text.contains(&self.text))
+            && (self.text.is_empty() || m.payload_text().contains(&self.text))
     }
 }
 
@@ -45,7 +45,7 @@ pub fn messages_view(p: &SectionProps) -> Html {
     let format = use_state(PayloadFormat::default);
     let scroll_top = use_state(|| 0i32);
     let follow = use_state(|| true);
-    let selected = use_state(|| None::<usize>);
+    let selected = use_state(|| None::<u64>);
     let list_ref = use_node_ref();
 
     // Indices of the rows that pass the filter, and the window of them in view.
@@ -54,7 +54,9 @@ pub fn messages_view(p: &SectionProps) -> Html {
         let matching: Vec<usize> = if filter.is_empty() {
             Vec::new()
         } else {
-            (0..all.len()).filter(|i| filter.keeps(&all[*i])).collect()
+            (0..all.len())
+                .filter(|i| all.get(*i).is_some_and(|m| filter.keeps(m)))
+                .collect()
         };
         let count = if filter.is_empty() {
             all.len()
@@ -70,8 +72,9 @@ pub fn messages_view(p: &SectionProps) -> Html {
         let start = first.saturating_sub(OVERSCAN);
         let end = (first + visible + OVERSCAN).min(count);
         let index = |k: usize| if filter.is_empty() { k } else { matching[k] };
-        let window: Vec<(usize, MessageRow)> = (start..end)
-            .map(|k| (index(k), all[index(k)].clone()))
+        // Rows carry their absolute index, so a selection survives evictions before it.
+        let window: Vec<(u64, MessageRow)> = (start..end)
+            .filter_map(|k| Some((all.absolute(index(k)), all.get(index(k))?.clone())))
             .collect();
         (
             all.len(),
@@ -81,6 +84,7 @@ pub fn messages_view(p: &SectionProps) -> Html {
         )
     });
     let (start, rows) = window;
+    let evicted = d.read(|s| s.log.messages.evicted());
 
     {
         // Follow the newest row while the user has not scrolled up.
@@ -144,11 +148,12 @@ pub fn messages_view(p: &SectionProps) -> Html {
     .into_iter()
     .map(|(v, t)| (AttrValue::from(v), AttrValue::from(t.to_string())))
     .collect();
-    let detail = selected.and_then(|i| d.read(|s| s.log.messages.get(i).cloned()));
+    let detail = selected.and_then(|i| d.read(|s| s.log.messages.get_absolute(i).cloned()));
     html! {
         <div class="card">
-            <h3>{ l.t("Messages", "消息") }<small data-testid="msg-count" data-total={total.to_string()} data-matching={matching.to_string()}>
-                { if filter.is_empty() { format!(" {total}") } else { format!(" {matching}/{total}") } }</small></h3>
+            <h3>{ l.t("Messages", "消息") }<small data-testid="msg-count" data-total={total.to_string()} data-matching={matching.to_string()} data-evicted={evicted.to_string()}>
+                { if filter.is_empty() { format!(" {total}") } else { format!(" {matching}/{total}") } }
+                if evicted > 0 { { format!(" · {evicted} {}", l.t("oldest dropped from the page's history", "条最早的消息已移出页面历史")) } }</small></h3>
             <div class="row">
                 <TextField testid="msg-filter-topic" label={l.t("Topic contains", "主题包含")} value={filter.topic.clone()} on_change={set(|f, v| f.topic = v)} />
                 <SelectField testid="msg-filter-verdict" label={l.t("Verdict", "判定")} value={filter.verdict.clone()} options={verdicts} on_change={set(|f, v| f.verdict = v)} />
@@ -182,7 +187,7 @@ pub fn messages_view(p: &SectionProps) -> Html {
                                 if m.dup { <span class="badge dup">{"DUP"}</span> }
                                 if m.retain { <span class="badge retain">{"RETAIN"}</span> }
                                 if m.into_dead_connection { <span class="badge deadconn">{ l.t("into dead connection", "推入已死连接") }</span> }
-                                <code class="topic">{ &m.topic }</code>
+                                <code class="topic">{ m.topic.to_string() }</code>
                                 if let Some(seq) = m.probe_seq { <span class="mono">{ format!("#{seq}") }</span> }
                                 if let Some(lat) = m.latency_ms { <span class="mono latency">{ format!("{lat} ms") }</span> }
                                 <span class="payload" data-testid="msg-payload">{ render(&m.payload, if *format == PayloadFormat::Json { PayloadFormat::Text } else { *format }) }</span>

@@ -48,6 +48,7 @@ pub fn packet_log_view(p: &SectionProps) -> Html {
     let l = p.lang;
     let d = p.device.clone();
     let filter = use_state(Filter::default);
+    let evicted = d.read(|s| s.log.packets.evicted());
     let (total, matching, rows): (usize, usize, Vec<PacketRow>) = d.read(|s| {
         let all = &s.log.packets;
         let kept: Vec<&PacketRow> = all.iter().filter(|r| filter.keeps(r)).collect();
@@ -89,7 +90,8 @@ pub fn packet_log_view(p: &SectionProps) -> Html {
     .collect();
     html! {
         <details class="card">
-            <summary><h3>{ l.t("Packet log", "报文日志") }<small>{ format!(" {total}") }</small></h3></summary>
+            <summary><h3>{ l.t("Packet log", "报文日志") }<small data-testid="packet-count" data-total={total.to_string()} data-evicted={evicted.to_string()}>{ format!(" {total}") }
+                if evicted > 0 { { format!(" · {evicted} {}", l.t("oldest dropped", "条最早的已移出")) } }</small></h3></summary>
             <div class="row">
                 <SelectField testid="packet-filter-type" label={l.t("Type", "类型")} value={filter.kind.clone()} options={kinds} on_change={set(|f, v| f.kind = v)} />
                 <SelectField testid="packet-filter-dir" label={l.t("Direction", "方向")} value={filter.dir.clone()} options={dirs} on_change={set(|f, v| f.dir = v)} />

@@ -28,7 +28,7 @@ pub fn timeline_view(p: &SectionProps) -> Html {
         let m = &s.log.messages;
         let step = (m.len() / 500).max(1);
         (
-            s.log.timeline.clone(),
+            s.log.timeline.iter().cloned().collect::<Vec<_>>(),
             m.iter().step_by(step).map(|m| m.at).collect::<Vec<_>>(),
         )
     });

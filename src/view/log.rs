@@ -1,18 +1,22 @@
 //! Everything a device has seen, as rows ready to render.
 
+use super::charts::LatencyHistogram;
+use super::ring::Ring;
 use ackscope_core::framing::hex;
 use ackscope_core::session::{Event, IncomingMessage, PacketRecord};
 use ackscope_core::time::Millis;
 use ackscope_core::verdicts::{Certainty, Evidence, VerdictKind};
+use std::borrow::Cow;
+use std::rc::Rc;
 
 /// One received message.
 #[derive(Clone, Debug, PartialEq)]
 pub struct MessageRow {
     pub at: Millis,
-    pub topic: String,
-    pub payload: Vec<u8>,
-    /// The payload as text, decoded once, for display and filtering.
-    pub payload_text: String,
+    /// Shared with the previous row when it is the same topic (streams repeat topics).
+    pub topic: Rc<str>,
+    /// Stored once; cloning a row for the screen copies a pointer, not the payload.
+    pub payload: Rc<[u8]>,
     pub qos: u8,
     pub dup: bool,
     pub retain: bool,
@@ -26,12 +30,16 @@ pub struct MessageRow {
 }
 
 impl MessageRow {
-    fn from_message(m: IncomingMessage) -> Self {
+    /// The payload as text, made when asked (for the rows on screen, filters, exports).
+    pub fn payload_text(&self) -> Cow<'_, str> {
+        String::from_utf8_lossy(&self.payload)
+    }
+
+    fn from_message(m: IncomingMessage, topic: Rc<str>) -> Self {
         MessageRow {
             at: m.at,
-            topic: m.topic,
-            payload_text: String::from_utf8_lossy(&m.payload).into_owned(),
-            payload: m.payload,
+            topic,
+            payload: Rc::from(m.payload),
             qos: m.qos,
             dup: m.dup,
             retain: m.retain,
@@ -103,17 +111,54 @@ pub struct Notice {
     pub error: bool,
 }
 
-/// Everything a device has seen.
-#[derive(Default, Debug)]
+/// Messages a device keeps; older ones are evicted and counted.
+pub const MAX_MESSAGES: usize = 1_000_000;
+/// Packets the packet log keeps.
+pub const MAX_PACKETS: usize = 100_000;
+/// Moments the timeline keeps.
+pub const MAX_NOTICES: usize = 10_000;
+
+/// Everything a device has seen, bounded.
+#[derive(Debug)]
 pub struct DeviceLog {
-    pub messages: Vec<MessageRow>,
-    pub packets: Vec<PacketRow>,
-    pub timeline: Vec<Notice>,
+    pub messages: Ring<MessageRow>,
+    pub packets: Ring<PacketRow>,
+    pub timeline: Ring<Notice>,
+    /// The probe latency histogram of the messages held.
+    pub latency: LatencyHistogram,
     /// The latest problem to show next to the controls (cleared by a successful connect).
     pub error: Option<Notice>,
 }
 
+impl Default for DeviceLog {
+    fn default() -> Self {
+        DeviceLog::with_limits(MAX_MESSAGES, MAX_PACKETS, MAX_NOTICES)
+    }
+}
+
 impl DeviceLog {
+    pub fn with_limits(messages: usize, packets: usize, notices: usize) -> Self {
+        DeviceLog {
+            messages: Ring::new(messages),
+            packets: Ring::new(packets),
+            timeline: Ring::new(notices),
+            latency: LatencyHistogram::default(),
+            error: None,
+        }
+    }
+
+    fn push_message(&mut self, m: IncomingMessage) {
+        let topic = match self.messages.last() {
+            Some(last) if *last.topic == *m.topic => last.topic.clone(),
+            _ => Rc::from(m.topic.as_str()),
+        };
+        let row = MessageRow::from_message(m, topic);
+        self.latency.add(&row);
+        if let Some(gone) = self.messages.push(row) {
+            self.latency.remove(&gone);
+        }
+    }
+
     pub fn apply(&mut self, event: Event) {
         match event {
             Event::Packet(r) => {
@@ -126,7 +171,7 @@ impl DeviceLog {
             Event::State { at, state: ackscope_core::session::ConnState::Silent } => self.note(at, "silent", false,
                 "Went silent: the socket stays open, nothing is sent, nothing is acknowledged.".into(),
                 "进入静默:连接保持打开,不再发送任何数据,也不确认任何消息。".into()),
-            Event::Message(m) => self.messages.push(MessageRow::from_message(m)),
+            Event::Message(m) => self.push_message(m),
             Event::Connected { at, session_present, clean_session, client_id } => {
                 self.error = None;
                 self.note(at, "connack", false,
@@ -216,5 +261,62 @@ impl DeviceLog {
             zh,
             error,
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ackscope_core::session::SocketId;
+    use ackscope_core::verdicts::{Certainty, Verdict};
+
+    fn message(at: Millis, topic: &str, probe_sent_at: Option<Millis>) -> Event {
+        Event::Message(IncomingMessage {
+            at,
+            socket: SocketId(1),
+            topic: topic.into(),
+            payload: b"payload".to_vec(),
+            qos: 1,
+            dup: false,
+            retain: false,
+            packet_id: Some(1),
+            probe: probe_sent_at.map(|s| ("s1".to_string(), 1, s)),
+            verdict: Verdict {
+                kind: VerdictKind::Live,
+                certainty: Certainty::Inferred,
+                evidence: Evidence::NoReplaySign,
+            },
+            into_dead_connection: false,
+        })
+    }
+
+    #[test]
+    fn the_history_keeps_the_newest_and_counts_what_went() {
+        let mut log = DeviceLog::with_limits(3, 2, 2);
+        for i in 0..5 {
+            log.apply(message(i, "t", Some(i)));
+        }
+        assert_eq!(log.messages.len(), 3);
+        assert_eq!(log.messages.evicted(), 2);
+        assert_eq!(log.messages.first().map(|m| m.at), Some(2));
+        let counted: u32 = log.latency.buckets().iter().map(|(_, c)| c).sum();
+        assert_eq!(counted, 3, "the histogram follows the messages held");
+        for at in 0..4 {
+            log.fail(at, "e".into(), "e".into());
+        }
+        assert_eq!(log.timeline.len(), 2);
+        assert_eq!(log.timeline.evicted(), 2);
+    }
+
+    #[test]
+    fn a_stream_on_one_topic_shares_the_topic_text() {
+        let mut log = DeviceLog::default();
+        log.apply(message(1, "sensors/a", None));
+        log.apply(message(2, "sensors/a", None));
+        log.apply(message(3, "sensors/b", None));
+        let rows: Vec<&MessageRow> = log.messages.iter().collect();
+        assert!(Rc::ptr_eq(&rows[0].topic, &rows[1].topic));
+        assert_eq!(&*rows[2].topic, "sensors/b");
+        assert_eq!(rows[0].payload_text(), "payload");
     }
 }

@@ -7,6 +7,7 @@ mod form;
 mod log;
 pub mod payload;
 pub mod profile;
+pub mod ring;
 
 pub use form::{DeviceForm, FormError};
 pub use log::{DeviceLog, MessageRow, Notice, PacketRow};
