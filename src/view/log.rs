@@ -111,6 +111,51 @@ pub struct Notice {
     pub error: bool,
 }
 
+/// What came in since the last CONNACK: the answer at a glance.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SinceConnect {
+    /// CONNACK time and Session Present of the connection counted; `None` before one.
+    pub connack: Option<(Millis, bool)>,
+    pub offline: u64,
+    pub live: u64,
+    pub retained: u64,
+    pub redelivered: u64,
+    pub duplicate: u64,
+    /// Probe latencies of offline messages (min, max), in ms.
+    pub offline_latency: Option<(i64, i64)>,
+    /// Largest probe latency of any message since the connect.
+    pub max_latency_ms: Option<i64>,
+    /// Probe series seen since the connect (their gaps are the missing ones).
+    pub series: Vec<String>,
+}
+
+impl SinceConnect {
+    fn count(&mut self, row: &MessageRow, series: Option<&str>) {
+        match row.verdict {
+            VerdictKind::Offline => self.offline += 1,
+            VerdictKind::Live => self.live += 1,
+            VerdictKind::Retained => self.retained += 1,
+            VerdictKind::Redelivered => self.redelivered += 1,
+            VerdictKind::Duplicate => self.duplicate += 1,
+        }
+        if let Some(lat) = row.latency_ms {
+            self.max_latency_ms = Some(self.max_latency_ms.map_or(lat, |m| m.max(lat)));
+            if row.verdict == VerdictKind::Offline {
+                self.offline_latency = Some(
+                    self.offline_latency
+                        .map_or((lat, lat), |(lo, hi)| (lo.min(lat), hi.max(lat))),
+                );
+            }
+        }
+        if let Some(s) = series {
+            // Bounded like the core's tracker: a hostile publisher picks series ids.
+            if !self.series.iter().any(|x| x == s) && self.series.len() < 64 {
+                self.series.push(s.to_string());
+            }
+        }
+    }
+}
+
 /// Messages a device keeps; older ones are evicted and counted.
 pub const MAX_MESSAGES: usize = 1_000_000;
 /// Packets the packet log keeps.
@@ -126,6 +171,8 @@ pub struct DeviceLog {
     pub timeline: Ring<Notice>,
     /// The probe latency histogram of the messages held.
     pub latency: LatencyHistogram,
+    /// Counts since the last CONNACK.
+    pub since_connect: SinceConnect,
     /// The latest problem to show next to the controls (cleared by a successful connect).
     pub error: Option<Notice>,
 }
@@ -143,6 +190,7 @@ impl DeviceLog {
             packets: Ring::new(packets),
             timeline: Ring::new(notices),
             latency: LatencyHistogram::default(),
+            since_connect: SinceConnect::default(),
             error: None,
         }
     }
@@ -152,7 +200,11 @@ impl DeviceLog {
             Some(last) if *last.topic == *m.topic => last.topic.clone(),
             _ => Rc::from(m.topic.as_str()),
         };
+        let series = m.probe.as_ref().map(|p| p.0.clone());
         let row = MessageRow::from_message(m, topic);
+        if !row.into_dead_connection {
+            self.since_connect.count(&row, series.as_deref());
+        }
         self.latency.add(&row);
         if let Some(gone) = self.messages.push(row) {
             self.latency.remove(&gone);
@@ -174,6 +226,7 @@ impl DeviceLog {
             Event::Message(m) => self.push_message(m),
             Event::Connected { at, session_present, clean_session, client_id } => {
                 self.error = None;
+                self.since_connect = SinceConnect { connack: Some((at, session_present)), ..Default::default() };
                 self.note(at, "connack", false,
                     format!("CONNACK 0: connected as {client_id}, cleanSession={}, Session Present={}", u8::from(clean_session), u8::from(session_present)),
                     format!("CONNACK 0:已以 {client_id} 连接,cleanSession={},Session Present={}", u8::from(clean_session), u8::from(session_present)));
@@ -306,6 +359,25 @@ mod tests {
         }
         assert_eq!(log.timeline.len(), 2);
         assert_eq!(log.timeline.evicted(), 2);
+    }
+
+    #[test]
+    fn counts_since_connect_start_again_at_each_connack() {
+        let mut log = DeviceLog::default();
+        log.apply(message(1, "t", Some(0)));
+        log.apply(Event::Connected {
+            at: 10,
+            session_present: true,
+            clean_session: false,
+            client_id: "c".into(),
+        });
+        log.apply(message(20, "t", Some(5)));
+        log.apply(message(30, "t", Some(25)));
+        let s = &log.since_connect;
+        assert_eq!(s.connack, Some((10, true)));
+        assert_eq!(s.live, 2);
+        assert_eq!(s.max_latency_ms, Some(15));
+        assert_eq!(s.series, vec!["s1".to_string()]);
     }
 
     #[test]
