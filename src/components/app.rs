@@ -129,6 +129,23 @@ pub fn app() -> Html {
         });
     }
     {
+        // The browser knows when the network is gone: every device hears it at once.
+        let devices = devices.clone();
+        use_effect_with((), move |_| {
+            let listener = crate::edge::network::listen(move |online| {
+                let list = devices.borrow().list.clone();
+                for d in list {
+                    if online {
+                        d.network_up();
+                    } else {
+                        d.network_down();
+                    }
+                }
+            });
+            move || drop(listener)
+        });
+    }
+    {
         // Countdowns move on their own: redraw while any clock is running.
         let devices = devices.clone();
         let dispatcher = version.dispatcher();

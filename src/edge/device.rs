@@ -195,6 +195,22 @@ impl Device {
         });
     }
 
+    /// The browser went offline (`offline` on window).
+    pub fn network_down(&self) {
+        self.command(|s, at| {
+            s.session.network_down(at);
+            Ok(())
+        });
+    }
+
+    /// The browser is online again.
+    pub fn network_up(&self) {
+        self.command(|s, at| {
+            s.session.network_up(at);
+            Ok(())
+        });
+    }
+
     /// Starts a numbered probe series on the publish topic (the session sends and times it).
     pub fn start_probe(&self) {
         self.command(|s, at| {

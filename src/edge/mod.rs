@@ -6,5 +6,6 @@ pub mod console;
 pub mod device;
 pub mod download;
 pub mod location;
+pub mod network;
 pub mod socket;
 pub mod storage;

@@ -259,12 +259,23 @@ impl DeviceLog {
                     format!("SUBACK {filter}: refused (0x80 failure)"),
                     format!("SUBACK {filter}:订阅被拒绝(0x80 失败)")),
             },
+            Event::SilentConnectionClosed { at, silent_since, taken_over: true, .. } => {
+                self.note(at, "takeover", false,
+                    format!("The broker closed the old silent connection when the new one took the session over, {:.1} s after the device went silent.", at.saturating_sub(silent_since) as f64 / 1000.0),
+                    format!("新连接接管会话时,服务端关闭了旧的静默连接(设备静默 {:.1} 秒后)。", at.saturating_sub(silent_since) as f64 / 1000.0));
+            }
             Event::SilentConnectionClosed { at, predicted_at, silent_since, .. } => {
                 let diff = at as i64 - predicted_at as i64;
                 self.note(at, "silent-closed", false,
                     format!("The broker closed the silent connection {:.1} s after the device went silent; predicted at 1.5 x keepalive, {:+.1} s from the prediction.", (at - silent_since) as f64 / 1000.0, diff as f64 / 1000.0),
                     format!("服务端在设备静默 {:.1} 秒后关闭了该连接;预测为 1.5 倍 keepalive,与预测相差 {:+.1} 秒。", (at - silent_since) as f64 / 1000.0, diff as f64 / 1000.0));
             }
+            Event::NetworkDown { at } => self.note(at, "network-down", true,
+                "The browser went offline: the connection is silent from the broker's side until the network is back.".into(),
+                "浏览器已离线:在网络恢复之前,从服务端看该连接处于静默状态。".into()),
+            Event::NetworkUp { at } => self.note(at, "network-up", false,
+                "The browser is online again: reconnecting at once.".into(),
+                "浏览器已重新联网:立即重连。".into()),
             Event::ReconnectScheduled { at, attempt_at, attempt } => self.note(at, "reconnect", false,
                 format!("Reconnect attempt {attempt} in {:.1} s", (attempt_at - at) as f64 / 1000.0),
                 format!("{:.1} 秒后进行第 {attempt} 次重连", (attempt_at - at) as f64 / 1000.0)),

@@ -78,21 +78,57 @@ impl Session {
 
     /// Keeps the socket open but sends nothing more, as a device whose network died.
     pub fn go_silent(&mut self, now: Millis) -> Result<(), CommandError> {
-        let conn = match &mut self.current {
-            Some(c) if c.is_live() => c,
-            _ => return Err(CommandError::NotConnected),
+        if !self.current.as_ref().is_some_and(|c| c.is_live()) {
+            return Err(CommandError::NotConnected);
+        }
+        self.wants_online = false;
+        self.silence_current(now);
+        Ok(())
+    }
+
+    /// The browser lost the network: the live connection is silent from now (the broker
+    /// cannot hear it), a scheduled reconnect waits for the network; the device still
+    /// wants to be online.
+    pub fn network_down(&mut self, now: Millis) {
+        self.push_event(Event::NetworkDown { at: now });
+        if self.current.as_ref().is_some_and(|c| c.is_live()) {
+            self.silence_current(now);
+        }
+        self.reconnect_at = None;
+        if matches!(self.state, ConnState::Reconnecting { .. }) {
+            self.set_state(ConnState::Disconnected, now);
+        }
+    }
+
+    /// The browser has the network again: a device that wants to be online connects at
+    /// once, without waiting out the backoff; a silent socket left open is taken over.
+    pub fn network_up(&mut self, now: Millis) {
+        self.push_event(Event::NetworkUp { at: now });
+        let live = self
+            .current
+            .as_ref()
+            .is_some_and(|c| c.silent_since.is_none());
+        if self.wants_online && !live {
+            self.reconnect_attempt = 0;
+            self.reconnect_at = None;
+            self.open_connection(now);
+        }
+    }
+
+    /// The live connection stops sending: its acks withheld so far will never be sent.
+    fn silence_current(&mut self, now: Millis) {
+        let Some(conn) = self.current.as_mut() else {
+            return;
         };
         conn.silent_since = Some(now);
         conn.ping_sent_at = None;
         self.offline_since = Some(now);
-        self.wants_online = false;
         self.reconnect_at = None;
         // Acks withheld so far will never be sent now: they become dead deliveries.
         for h in self.held.values_mut() {
             h.dead = true;
         }
         self.set_state(ConnState::Silent, now);
-        Ok(())
     }
 
     pub fn subscribe(&mut self, filter: &str, qos: Qos, now: Millis) -> Result<(), CommandError> {

@@ -301,6 +301,19 @@ pub enum Event {
         socket: SocketId,
         predicted_at: Millis,
         silent_since: Millis,
+        /// Closed after this device's new CONNECT went out on another socket: the broker
+        /// closed it for the takeover, not for the keepalive.
+        taken_over: bool,
+    },
+    /// The browser says the network is gone (`offline` on window): live connections are
+    /// silent from the broker's point of view until it comes back.
+    NetworkDown {
+        at: Millis,
+    },
+    /// The browser says the network is back (`online`): devices that want a connection
+    /// reconnect at once.
+    NetworkUp {
+        at: Millis,
     },
     ReconnectScheduled {
         at: Millis,

@@ -421,11 +421,17 @@ impl Session {
 
     pub(crate) fn report_silent_close(&mut self, conn: &Connection, now: Millis) {
         let silent_since = conn.silent_since.unwrap_or(now);
+        let taken_over = self.current.as_ref().is_some_and(|c| {
+            c.socket != conn.socket
+                && c.phase != Phase::Opening
+                && c.settings.client_id == conn.settings.client_id
+        });
         self.events.push_back(Event::SilentConnectionClosed {
             at: now,
             socket: conn.socket,
             predicted_at: conn.broker_notice_at(),
             silent_since,
+            taken_over,
         });
     }
 

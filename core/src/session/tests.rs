@@ -1402,3 +1402,65 @@ fn a_connection_that_stayed_up_resets_the_backoff() {
     let delay = h.session.poll_timeout().expect("a reconnect") - h.now;
     assert!(delay <= 1_250, "back to the first step: {delay}");
 }
+
+// ---- the browser's network -------------------------------------------------------------
+
+#[test]
+fn browser_offline_makes_the_live_connection_silent_and_online_reconnects_at_once() {
+    let mut h = Harness::new(config());
+    h.connect(false);
+    let old = h.socket();
+    h.now += 1_000;
+    h.session.network_down(h.now);
+    h.drain();
+    assert_eq!(h.session.state(), ConnState::Silent);
+    assert!(
+        h.session.broker_notice(h.now).is_some(),
+        "the broker's clock runs"
+    );
+    h.sent.clear();
+    h.advance(20_000);
+    assert!(h.sent.is_empty(), "nothing is sent while offline");
+    h.session.network_up(h.now);
+    h.drain();
+    assert_ne!(h.socket(), old, "a new socket at once");
+    assert_eq!(h.session.state(), ConnState::Connecting);
+    h.session.handle_socket_open(h.socket(), h.now);
+    h.drain();
+    h.broker_sends(ConnackPacket::new(
+        true,
+        ConnectReturnCode::ConnectionAccepted,
+    ));
+    h.session.handle_socket_closed(old, h.now);
+    h.drain();
+    assert!(h.events.iter().any(|e| matches!(e,
+        Event::SilentConnectionClosed { socket, taken_over: true, .. } if *socket == old)));
+}
+
+#[test]
+fn a_device_the_user_took_offline_stays_offline_when_the_network_returns() {
+    let mut h = Harness::new(config());
+    h.connect(false);
+    h.session.disconnect(h.now);
+    h.drain();
+    h.session.network_down(h.now);
+    h.session.network_up(h.now);
+    h.drain();
+    assert_eq!(h.session.state(), ConnState::Disconnected);
+}
+
+#[test]
+fn a_reconnect_waiting_out_its_backoff_goes_at_once_when_the_network_returns() {
+    let mut h = Harness::new(config());
+    h.connect(false);
+    h.session.handle_socket_closed(h.socket(), h.now);
+    h.drain();
+    assert!(matches!(h.session.state(), ConnState::Reconnecting { .. }));
+    h.session.network_down(h.now);
+    h.drain();
+    assert_eq!(h.session.timer_table().get(timers::Timer::Reconnect), None);
+    h.now += 100;
+    h.session.network_up(h.now);
+    h.drain();
+    assert_eq!(h.session.state(), ConnState::Connecting);
+}
