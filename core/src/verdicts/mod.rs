@@ -214,8 +214,8 @@ impl Evidence {
             Evidence::PushedIntoDeadConnection { delay_ms, .. } => {
                 let d = format_seconds(*delay_ms);
                 Bilingual::new(
-                    format!("first pushed into the dead connection {d} earlier"),
-                    format!("{d} 前首次推入已死连接"),
+                    format!("delayed {d}: first pushed into the dead connection"),
+                    format!("延迟 {d}:首次推送到失效连接之后"),
                 )
             }
             Evidence::DupFlag => Bilingual::new("DUP=1", "DUP=1"),
