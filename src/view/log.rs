@@ -270,6 +270,12 @@ impl DeviceLog {
                     format!("The broker closed the silent connection {:.1} s after the device went silent; predicted at 1.5 x keepalive, {:+.1} s from the prediction.", (at - silent_since) as f64 / 1000.0, diff as f64 / 1000.0),
                     format!("服务端在设备静默 {:.1} 秒后关闭了该连接;预测为 1.5 倍 keepalive,与预测相差 {:+.1} 秒。", (at - silent_since) as f64 / 1000.0, diff as f64 / 1000.0));
             }
+            Event::PacketIdReused { at, packet_id } => self.note(at, "packet-id-reuse", true,
+                format!("The broker sent a new message with packet id {packet_id} while that id was still unacknowledged"),
+                format!("服务端在报文标识符 {packet_id} 尚未确认时又用它发送了新消息")),
+            Event::ProbeSeriesStarted { at, series, topic, qos, total } => self.note(at, "probe-start", false,
+                format!("Probe series {series} started: {total} probe(s) to {topic} at QoS {qos}"),
+                format!("探测序列 {series} 开始:向 {topic} 以 QoS {qos} 发送 {total} 条")),
             Event::NetworkDown { at } => self.note(at, "network-down", true,
                 "The browser went offline: the connection is silent from the broker's side until the network is back.".into(),
                 "浏览器已离线:在网络恢复之前,从服务端看该连接处于静默状态。".into()),

@@ -305,6 +305,19 @@ pub enum Event {
         /// closed it for the takeover, not for the keepalive.
         taken_over: bool,
     },
+    /// The broker sent a new PUBLISH (DUP=0) with a packet id still unacknowledged.
+    PacketIdReused {
+        at: Millis,
+        packet_id: u16,
+    },
+    /// This device started a probe series: how many it will publish.
+    ProbeSeriesStarted {
+        at: Millis,
+        series: String,
+        topic: String,
+        qos: Qos,
+        total: u32,
+    },
     /// The browser says the network is gone (`offline` on window): live connections are
     /// silent from the broker's point of view until it comes back.
     NetworkDown {

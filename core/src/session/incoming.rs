@@ -237,6 +237,16 @@ impl Session {
         let (qos, id) = p.qos().split();
         let qos = crate::framing::qos_number(qos);
         let qos2_repeat = qos == 2 && id.is_some_and(|i| self.awaiting_pubrel.contains(&i));
+        // A new PUBLISH (DUP=0) with an id still unacknowledged on this connection: the
+        // broker reused an id in flight (mosquitto 2.0.11 past 65,535 queued messages).
+        let id_in_flight = id.is_some_and(|i| {
+            self.held.contains_key(&(socket, i)) || (qos == 2 && self.awaiting_pubrel.contains(&i))
+        });
+        if !dup && id_in_flight {
+            if let Some(packet_id) = id {
+                self.push_event(Event::PacketIdReused { at: now, packet_id });
+            }
+        }
         let obs = self.observe(&p, dup, connack_at, now, qos2_repeat);
         let verdict = classify(&obs);
         if let Some(id) = id {

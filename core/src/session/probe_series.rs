@@ -56,6 +56,13 @@ impl Session {
         super::commands::check_qos(qos)?;
         self.live_socket().ok_or(CommandError::NotConnected)?;
         let series = series_id(seed);
+        self.push_event(Event::ProbeSeriesStarted {
+            at: now,
+            series: series.clone(),
+            topic: topic.to_string(),
+            qos,
+            total: plan.count(),
+        });
         self.probe_series = Some(ProbeSeriesRun {
             series: series.clone(),
             topic: topic.to_string(),

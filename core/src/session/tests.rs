@@ -1464,3 +1464,35 @@ fn a_reconnect_waiting_out_its_backoff_goes_at_once_when_the_network_returns() {
     h.drain();
     assert_eq!(h.session.state(), ConnState::Connecting);
 }
+
+#[test]
+fn a_new_publish_reusing_an_unacknowledged_id_is_reported() {
+    let mut h = Harness::new(SessionConfig {
+        manual_ack: true,
+        ..config()
+    });
+    h.connect(false);
+    h.broker_sends(publish(
+        "t",
+        QoSWithPacketIdentifier::Level1(7),
+        b"a",
+        false,
+    ));
+    h.broker_sends(publish("t", QoSWithPacketIdentifier::Level1(7), b"a", true));
+    assert!(
+        !h.events
+            .iter()
+            .any(|e| matches!(e, Event::PacketIdReused { .. })),
+        "a DUP=1 resend is no reuse"
+    );
+    h.broker_sends(publish(
+        "t",
+        QoSWithPacketIdentifier::Level1(7),
+        b"b",
+        false,
+    ));
+    assert!(h
+        .events
+        .iter()
+        .any(|e| matches!(e, Event::PacketIdReused { packet_id: 7, .. })));
+}
