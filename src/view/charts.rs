@@ -26,48 +26,6 @@ pub fn rate<'a>(
     out
 }
 
-/// Upper bounds of the latency histogram's buckets, in ms; one more bucket holds the rest.
-const BOUNDS: [i64; 9] = [10, 25, 50, 100, 250, 500, 1_000, 5_000, 30_000];
-
-/// The probe latency histogram, kept up to date as messages come and go, so that a
-/// render costs the same with ten messages or a million.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct LatencyHistogram {
-    counts: [u32; BOUNDS.len() + 1],
-}
-
-impl LatencyHistogram {
-    fn bucket(latency_ms: i64) -> usize {
-        BOUNDS
-            .iter()
-            .position(|b| latency_ms <= *b)
-            .unwrap_or(BOUNDS.len())
-    }
-
-    pub fn add(&mut self, m: &MessageRow) {
-        if let Some(lat) = m.latency_ms {
-            self.counts[Self::bucket(lat)] += 1;
-        }
-    }
-
-    pub fn remove(&mut self, m: &MessageRow) {
-        if let Some(lat) = m.latency_ms {
-            let c = &mut self.counts[Self::bucket(lat)];
-            *c = c.saturating_sub(1);
-        }
-    }
-
-    /// (upper bound in ms, count); the last bound is `i64::MAX`.
-    pub fn buckets(&self) -> Vec<(i64, u32)> {
-        BOUNDS
-            .iter()
-            .copied()
-            .chain([i64::MAX])
-            .zip(self.counts)
-            .collect()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -111,15 +69,15 @@ mod tests {
             at(0, Some(60_000)),
             at(0, None),
         ];
-        let mut hist = LatencyHistogram::default();
+        let mut hist = super::super::latency::LatencyHistogram::default();
         for m in &msgs {
-            hist.add(m);
+            hist.add(m.latency_ms);
         }
         let h = hist.buckets();
         assert_eq!(h[0], (10, 1));
         assert_eq!(h[2], (50, 1));
         assert_eq!(h.last().map(|b| b.1), Some(1));
-        hist.remove(&msgs[0]);
+        hist.remove(msgs[0].latency_ms);
         assert_eq!(
             hist.buckets()[0],
             (10, 0),

@@ -1,6 +1,6 @@
 //! Everything a device has seen, as rows ready to render.
 
-use super::charts::LatencyHistogram;
+use super::latency::LatencyHistogram;
 use super::ring::Ring;
 use ackscope_core::framing::hex;
 use ackscope_core::session::{Event, IncomingMessage, PacketRecord};
@@ -205,9 +205,9 @@ impl DeviceLog {
         if !row.into_dead_connection {
             self.since_connect.count(&row, series.as_deref());
         }
-        self.latency.add(&row);
+        self.latency.add(row.latency_ms);
         if let Some(gone) = self.messages.push(row) {
-            self.latency.remove(&gone);
+            self.latency.remove(gone.latency_ms);
         }
     }
 

@@ -4,6 +4,8 @@ pub mod charts;
 pub mod clock;
 pub mod export;
 mod form;
+pub mod glance;
+pub mod latency;
 mod log;
 pub mod payload;
 pub mod profile;
