@@ -42,7 +42,8 @@ const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'applic
 
 /** Serves dist/ (the release build) on a free loopback port. */
 export async function serveDist() {
-  const dist = path.join(root, 'dist');
+  // ACKSCOPE_DIST serves another build (the debug one, where overflow checks are on).
+  const dist = path.resolve(root, process.env.ACKSCOPE_DIST ?? 'dist');
   if (!existsSync(path.join(dist, 'index.html'))) throw new Error('dist/ is missing: run trunk build --release first');
   const server = createServer(async (req, res) => {
     const url = new URL(req.url, 'http://x');
@@ -91,4 +92,48 @@ export function assert(cond, message) {
 export function assertEq(actual, expected, message) {
   const a = JSON.stringify(actual); const e = JSON.stringify(expected);
   if (a !== e) throw new Error(`assertion failed: ${message}\n  expected ${e}\n  actual   ${a}`);
+}
+
+/** Starts scripts/fault-proxy.py in front of `upstreamPort` (the broker's WebSocket port).
+ *  `url` is the broker URL to give a device; `command('cut')` etc. send control commands. */
+export async function startFaultProxy(upstreamPort) {
+  const child = spawn('python3', [path.join(root, 'scripts/fault-proxy.py'), '--upstream', String(upstreamPort)],
+    { stdio: ['ignore', 'pipe', 'inherit'] });
+  const ports = await new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error('fault-proxy did not start within 10 s')), 10_000);
+    child.stdout.on('data', (d) => {
+      out += d;
+      if (out.includes('\n')) { clearTimeout(timer); resolve(JSON.parse(out.split('\n')[0])); }
+    });
+    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`fault-proxy exited ${code}`)); });
+  });
+  const command = async (cmd) => {
+    const res = await fetch(`http://127.0.0.1:${ports.control}/${cmd.trim().split(/\s+/).join('/')}`);
+    const body = await res.json();
+    if (body.error) throw new Error(`fault-proxy: ${body.error}`);
+    return body;
+  };
+  return {
+    ...ports,
+    url: `ws://127.0.0.1:${ports.listen}/mqtt`,
+    command,
+    stats: () => command('stats'),
+    stop() { if (child.exitCode === null) child.kill('SIGTERM'); },
+  };
+}
+
+/** Stops the broker (SIGTERM: a clean shutdown that saves its database; SIGKILL: a crash that
+ *  keeps only what autosave wrote) and starts it again on the same ports and folder. */
+export async function restartBroker(broker, { signal = 'SIGTERM', extraConf, downMs = 0 } = {}) {
+  const pidFile = path.join(broker.dir, 'pid');
+  const pid = Number((await readFile(pidFile, 'utf8')).trim());
+  process.kill(pid, signal);
+  const alive = () => { try { process.kill(pid, 0); return true; } catch { return false; } };
+  for (let i = 0; i < 100 && alive(); i += 1) await new Promise((r) => setTimeout(r, 100));
+  if (alive()) throw new Error(`mosquitto ${pid} did not stop on ${signal}`);
+  if (downMs) await new Promise((r) => setTimeout(r, downMs));
+  const args = ['start', broker.dir, String(broker.tcp), String(broker.ws)];
+  if (extraConf) args.push(extraConf);
+  execFileSync(path.join(root, 'scripts/broker.sh'), args, { stdio: 'inherit' });
 }

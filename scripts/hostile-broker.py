@@ -1,0 +1,209 @@
+#!/usr/bin/env python3
+"""A scripted hostile MQTT-over-WebSocket broker: the faults a real broker does not make.
+
+The WebSocket path picks the misbehaviour, so one peer serves every case:
+
+    ws://127.0.0.1:PORT/garbage         CONNACK 0, then a packet of reserved type 15
+    ws://127.0.0.1:PORT/oversize        CONNACK 0, then a PUBLISH announcing 268 MB
+    ws://127.0.0.1:PORT/second-connack  CONNACK 0, then another CONNACK
+    ws://127.0.0.1:PORT/unknown-pubrel  CONNACK 0, then PUBREL for id 77 nobody sent
+    ws://127.0.0.1:PORT/short-suback    CONNACK 0; each SUBSCRIBE gets a SUBACK with no codes
+    ws://127.0.0.1:PORT/poison          CONNACK 1, then the same malformed QoS 1 PUBLISH (its
+                                        topic is not UTF-8) on every connect, like a broker
+                                        redelivering a message the client cannot take
+    ws://127.0.0.1:PORT/flood           CONNACK 0; each SUBSCRIBE gets its SUBACK, then
+                                        FLOOD_COUNT QoS 0 PUBLISHes, many per WebSocket frame
+
+Anything else behaves: CONNACK 0, SUBACK granting QoS 1, PINGRESP. Standard library only;
+binds 127.0.0.1 only. Each connection's path and first packets are logged to stdout.
+
+    scripts/hostile-broker.py PORT [FLOOD_COUNT]
+"""
+import base64
+import hashlib
+import socketserver
+import struct
+import sys
+
+GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+FLOOD_COUNT = int(sys.argv[2]) if len(sys.argv) > 2 else 20_000
+
+
+def read_exact(f, n):
+    data = f.read(n)
+    if data is None or len(data) < n:
+        raise EOFError
+    return data
+
+
+def read_frame(f):
+    """One WebSocket frame from the client (always masked); returns (opcode, payload)."""
+    b1, b2 = read_exact(f, 2)
+    opcode, length = b1 & 0x0F, b2 & 0x7F
+    if length == 126:
+        (length,) = struct.unpack(">H", read_exact(f, 2))
+    elif length == 127:
+        (length,) = struct.unpack(">Q", read_exact(f, 8))
+    mask = read_exact(f, 4) if b2 & 0x80 else b"\0\0\0\0"
+    data = bytearray(read_exact(f, length))
+    for i in range(len(data)):
+        data[i] ^= mask[i % 4]
+    return opcode, bytes(data)
+
+
+def frame(payload, opcode=0x2):
+    n = len(payload)
+    head = bytes([0x80 | opcode])
+    if n < 126:
+        head += bytes([n])
+    elif n < 65536:
+        head += bytes([126]) + struct.pack(">H", n)
+    else:
+        head += bytes([127]) + struct.pack(">Q", n)
+    return head + payload
+
+
+def remaining_length(n):
+    out = bytearray()
+    while True:
+        b = n % 128
+        n //= 128
+        out.append(b | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+
+
+def packet(first, body):
+    return bytes([first]) + remaining_length(len(body)) + body
+
+
+def publish(topic, payload, qos=0, pid=1, dup=False):
+    first = 0x30 | (qos << 1) | (0x08 if dup else 0)
+    body = struct.pack(">H", len(topic)) + topic
+    if qos:
+        body += struct.pack(">H", pid)
+    return packet(first, body + payload)
+
+
+def mqtt_packets(buf):
+    """Splits whole MQTT packets off the front of buf; returns (packets, rest)."""
+    out = []
+    while len(buf) >= 2:
+        mult, length, i = 1, 0, 1
+        while True:
+            if i >= len(buf):
+                return out, buf
+            b = buf[i]
+            length += (b & 0x7F) * mult
+            mult *= 128
+            i += 1
+            if not b & 0x80:
+                break
+        if len(buf) < i + length:
+            break
+        out.append((buf[0], buf[i:i + length]))
+        buf = buf[i + length:]
+    return out, buf
+
+
+def filters_in(body):
+    """The (packet id, number of filters) of a SUBSCRIBE body."""
+    pid, rest, count = body[:2], body[2:], 0
+    while rest:
+        (n,) = struct.unpack(">H", rest[:2])
+        rest = rest[2 + n + 1:]
+        count += 1
+    return pid, count
+
+
+class Peer(socketserver.StreamRequestHandler):
+    def send(self, data):
+        self.wfile.write(frame(data))
+        self.wfile.flush()
+
+    def handle(self):
+        request = b""
+        while b"\r\n\r\n" not in request:
+            chunk = self.request.recv(4096)
+            if not chunk:
+                return
+            request += chunk
+        lines = request.decode("latin-1").split("\r\n")
+        path = lines[0].split(" ")[1] if len(lines[0].split(" ")) > 1 else "/"
+        mode = path.strip("/").split("?")[0]
+        headers = {}
+        for line in lines[1:]:
+            if ":" in line:
+                k, v = line.split(":", 1)
+                headers[k.strip().lower()] = v.strip()
+        accept = base64.b64encode(hashlib.sha1((headers.get("sec-websocket-key", "") + GUID).encode()).digest()).decode()
+        self.wfile.write((
+            "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            f"Sec-WebSocket-Accept: {accept}\r\nSec-WebSocket-Protocol: mqtt\r\n\r\n").encode())
+        print(f"connection mode={mode or 'well-behaved'}", flush=True)
+        buf = b""
+        try:
+            while True:
+                opcode, data = read_frame(self.rfile)
+                if opcode == 0x8:
+                    return
+                buf += data
+                packets, buf = mqtt_packets(buf)
+                for first, body in packets:
+                    if not self.answer(mode, first >> 4, body):
+                        return
+        except (EOFError, ConnectionError):
+            return
+
+    def answer(self, mode, kind, body):
+        """Answers one client packet; returns False to end the connection."""
+        if kind == 1:  # CONNECT
+            self.send(bytes([0x20, 2, 1 if mode == "poison" else 0, 0]))
+            if mode == "garbage":
+                self.send(bytes([0xF0, 0x00]))
+            elif mode == "oversize":
+                # Fixed header only: 0xFF 0xFF 0xFF 0x7F announces 268,435,455 bytes.
+                self.send(bytes([0x30, 0xFF, 0xFF, 0xFF, 0x7F]))
+            elif mode == "second-connack":
+                self.send(bytes([0x20, 2, 0, 0]))
+            elif mode == "unknown-pubrel":
+                self.send(bytes([0x62, 2, 0, 77]))
+            elif mode == "poison":
+                self.send(publish(b"poison/\xff\xfe", b"cannot be read", qos=1, pid=9, dup=True))
+        elif kind == 8:  # SUBSCRIBE
+            pid, count = filters_in(body)
+            if mode == "short-suback":
+                self.send(bytes([0x90, 2]) + pid)
+            else:
+                self.send(bytes([0x90, 2 + count]) + pid + b"\x01" * count)
+                if mode == "flood":
+                    self.flood()
+        elif kind == 12:  # PINGREQ
+            self.send(bytes([0xD0, 0]))
+        elif kind == 14:  # DISCONNECT
+            return False
+        return True
+
+    def flood(self):
+        """FLOOD_COUNT QoS 0 messages, 500 packets per WebSocket frame."""
+        batch = []
+        for i in range(1, FLOOD_COUNT + 1):
+            batch.append(publish(b"flood/t", b"flood %d" % i))
+            if len(batch) == 500:
+                self.send(b"".join(batch))
+                batch = []
+        if batch:
+            self.send(b"".join(batch))
+        self.send(publish(b"flood/t", b"flood done"))
+
+
+class Server(socketserver.ThreadingTCPServer):
+    allow_reuse_address = True
+    daemon_threads = True
+
+
+if __name__ == "__main__":
+    port = int(sys.argv[1])
+    with Server(("127.0.0.1", port), Peer) as server:
+        print(f"hostile broker on ws://127.0.0.1:{port}/<mode>", flush=True)
+        server.serve_forever()
