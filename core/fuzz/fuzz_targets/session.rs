@@ -470,10 +470,10 @@ fuzz_target!(|data: &[u8]| {
     while !input.done() && ops < 512 {
         ops += 1;
         let op = input.u8();
-        match op % 24 {
+        match op % 27 {
             // Raw broker bytes on the newest socket, or on an older one.
             0..=2 => {
-                let pick = if op % 24 == 2 { input.u8() } else { 0 };
+                let pick = if op % 27 == 2 { input.u8() } else { 0 };
                 let bytes = input.bytes(64).to_vec();
                 if let Some(s) = h.socket(pick) {
                     h.broker_bytes(s, &bytes);
@@ -481,7 +481,7 @@ fuzz_target!(|data: &[u8]| {
             }
             // A well-formed broker packet, possibly split across two messages.
             3..=5 => {
-                let pick = if op % 24 == 5 { input.u8() } else { 0 };
+                let pick = if op % 27 == 5 { input.u8() } else { 0 };
                 let bytes = h.broker_packet(&mut input);
                 let cut = usize::from(input.u8()) % (bytes.len() + 1);
                 if let Some(s) = h.socket(pick) {
@@ -596,6 +596,30 @@ fuzz_target!(|data: &[u8]| {
                 let (a, b) = (input.u8(), input.u8());
                 let _ = h.session.connect_with(config(a, b), h.now);
                 h.drain();
+            }
+            23 => {
+                // A probe series, as the page starts it: its timer lives in the session.
+                let (count, interval) = (u32::from(input.u8()) + 1, u32::from(input.u8()) * 10);
+                if let Ok(plan) = ackscope_core::probe::ProbePlan::new(count, interval) {
+                    let _ = h
+                        .session
+                        .start_probe_series("fuzz/probe", input.u8() % 3, plan, 7, h.now);
+                    h.drain();
+                }
+            }
+            24 => {
+                if input.bool() {
+                    h.session.network_down(h.now);
+                } else {
+                    h.session.network_up(h.now);
+                }
+                h.drain();
+            }
+            25 => {
+                // The page's snapshot, and a probe latency from whatever header arrived.
+                let view = h.session.view(h.now);
+                assert_eq!(view.state, h.session.state());
+                let _ = ackscope_core::probe::latency_ms(h.now, u64::from(input.u8()) << 56);
             }
             _ => {
                 let (s, p) = (input.u8(), input.u8());
