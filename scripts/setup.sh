@@ -11,7 +11,9 @@ have() { command -v "$1" >/dev/null 2>&1; }
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 
 # --- Debian packages --------------------------------------------------------------------
-packages=(chromium chromium-driver mosquitto mosquitto-clients)
+# rabbitmq-server: a second real broker for the broker check's end-to-end tests
+# (scripts/rabbitmq.sh runs a private one on free ports; the system service is not used).
+packages=(chromium chromium-driver mosquitto mosquitto-clients rabbitmq-server)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
@@ -19,7 +21,7 @@ done
 if ((${#missing[@]})); then
   if ! have apt-get; then
     say "apt-get is not available. Install these yourself, then run again: ${missing[*]}"
-    say "(Chromium and ChromeDriver of the same version, mosquitto 2.x with its clients.)"
+    say "(Chromium and ChromeDriver of the same version, mosquitto 2.x with its clients, RabbitMQ 3.10.)"
     exit 1
   fi
   sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"

@@ -12,6 +12,8 @@ pub mod view;
 
 /// Starts the page.
 pub fn run() {
-    console_error_panic_hook::set_once();
+    // First: a panic anywhere after this shows the crash banner and closes the sockets
+    // (and still logs to the console, as console_error_panic_hook does).
+    edge::panic::install();
     yew::Renderer::<components::app::App>::new().render();
 }

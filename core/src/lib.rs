@@ -6,10 +6,12 @@
 //! because this crate does not depend on them.
 
 pub mod auth;
+pub mod check;
 pub mod diagnostics;
 pub mod framing;
 pub mod probe;
 pub mod profile;
+mod serde_names;
 pub mod session;
 pub mod text;
 pub mod time;

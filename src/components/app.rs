@@ -2,13 +2,19 @@
 
 use super::device_panel::DevicePanel;
 use super::diagnostics::DiagnosticsView;
+use super::journey::JourneyView;
+use super::overview::OverviewView;
+use super::recording::{OpenedPage, RecordedFindings, RecordingBar};
 use crate::edge::clipboard;
 use crate::edge::device::Device;
 use crate::edge::download::download;
-use crate::edge::location::query_param;
+use crate::edge::location::{forget_param, fragment_param, query_param};
 use crate::edge::storage;
 use crate::i18n::Lang;
-use crate::view::profile::{from_json, to_json, Profile};
+use crate::view::profile::{
+    from_json, import_json, import_size_problem, to_json, unreadable_backup_key, Profile, LINK_KEY,
+};
+use crate::view::recording::{recorded_events, Recorder};
 use crate::view::DeviceForm;
 use gloo_timers::callback::{Interval, Timeout};
 use std::cell::RefCell;
@@ -43,6 +49,41 @@ struct Devices {
     next_id: u32,
     redraw: Callback<()>,
     saved: String,
+    /// The saved profiles could not be read nor backed up: never save over them.
+    save_blocked: bool,
+    /// What the page says once it is up (unreadable saved profiles, a refused link).
+    startup_notice: Option<(String, String)>,
+    /// The page's running recording: every device's events.
+    recorder: Recorder,
+}
+
+impl Devices {
+    /// The saved profiles; unreadable ones are kept under a backup key, with a notice.
+    fn load_saved(&mut self) -> Vec<Profile> {
+        let Some(text) = storage::load(STORAGE_KEY) else {
+            return Vec::new();
+        };
+        match from_json(&text) {
+            Ok(profiles) => profiles,
+            Err(e) => {
+                let key = unreadable_backup_key(STORAGE_KEY, crate::edge::clock::now());
+                self.startup_notice = Some(match storage::save(&key, &text) {
+                    Ok(()) => (
+                        format!("The saved device profiles could not be read ({e}). They are kept, unchanged, under the localStorage key \"{key}\"; the page starts with a fresh device."),
+                        format!("无法读取已保存的设备配置({e})。原内容已原样保存在 localStorage 键“{key}”下;页面以新设备启动。"),
+                    ),
+                    Err(why) => {
+                        self.save_blocked = true;
+                        (
+                            format!("The saved device profiles could not be read ({e}) nor copied to a backup ({why}). They are left as they are: this page will not save over them."),
+                            format!("无法读取已保存的设备配置({e}),也无法备份({why})。原内容保持不变:本页面不会覆盖它们。"),
+                        )
+                    }
+                });
+                Vec::new()
+            }
+        }
+    }
 }
 
 impl Devices {
@@ -56,7 +97,9 @@ impl Devices {
         if let Some(p) = profile {
             p.apply(&mut form);
         }
-        self.list.push(Device::new(id, form, self.redraw.clone()));
+        let device = Device::new(id, form, self.redraw.clone());
+        device.record_into(self.recorder.clone());
+        self.list.push(device);
         true
     }
 
@@ -77,6 +120,8 @@ pub fn app() -> Html {
             .unwrap_or_default()
     });
     let notice = use_state(|| None::<(String, String)>);
+    // A recording shown read-only instead of the live devices (which keep running).
+    let opened = use_state(|| None::<Rc<OpenedPage>>);
     let devices = {
         let dispatcher = version.dispatcher();
         use_mut_ref(move || {
@@ -99,17 +144,35 @@ pub fn app() -> Html {
                 next_id: 0,
                 redraw,
                 saved: String::new(),
+                save_blocked: false,
+                startup_notice: None,
+                recorder: Recorder::default(),
             };
-            // Saved profiles first (their own broker URLs), then a shared link's profile.
-            let stored = storage::load(STORAGE_KEY)
-                .and_then(|t| from_json(&t).ok())
-                .unwrap_or_default();
+            // Saved profiles first (their own broker URLs), then a shared link's profile:
+            // `#profile=`, or `?profile=` from an older link. It is taken out of the address
+            // once read, so that a reload does not add it twice (it is saved by then).
+            let stored = d.load_saved();
             for p in &stored {
                 d.add(Some(p));
             }
-            if let Some(p) = query_param("profile").and_then(|v| Profile::from_link_param(&v).ok())
-            {
-                d.add(Some(&p));
+            if let Some(v) = fragment_param(LINK_KEY).or_else(|| query_param(LINK_KEY)) {
+                forget_param(LINK_KEY);
+                match Profile::from_link_param(&v) {
+                    Ok(p) => {
+                        d.add(Some(&p));
+                    }
+                    Err(e) => {
+                        let (en, zh) = d.startup_notice.take().unwrap_or_default();
+                        d.startup_notice = Some((
+                            format!("{en} The link's device profile was not opened: {e}.")
+                                .trim()
+                                .to_string(),
+                            format!("{zh} 未打开链接中的设备配置:{e}。")
+                                .trim()
+                                .to_string(),
+                        ));
+                    }
+                }
             }
             if d.list.is_empty() {
                 d.add(None);
@@ -118,12 +181,23 @@ pub fn app() -> Html {
         })
     };
     {
+        // Once: what the page found while starting (unreadable profiles, a refused link).
+        let devices = devices.clone();
+        let notice = notice.clone();
+        use_effect_with((), move |_| {
+            let found = devices.borrow_mut().startup_notice.take();
+            if let Some(n) = found {
+                notice.set(Some(n));
+            }
+        });
+    }
+    {
         // Profiles are saved whenever they change; messages never are.
         let devices = devices.clone();
         use_effect(move || {
             let mut d = devices.borrow_mut();
             let json = to_json(d.profiles(true));
-            if json != d.saved && storage::save(STORAGE_KEY, &json).is_ok() {
+            if !d.save_blocked && json != d.saved && storage::save(STORAGE_KEY, &json).is_ok() {
                 d.saved = json;
             }
         });
@@ -221,9 +295,10 @@ pub fn app() -> Html {
             let notice = notice.clone();
             let redraw = redraw.clone();
             let input2 = input.clone();
-            storage::read_file_text(&input, move |text| {
+            // A profile file is small: a big one is refused before it is read.
+            storage::read_file_text_checked(&input, import_size_problem, move |text| {
                 input2.set_value("");
-                match text.and_then(|t| from_json(&t)) {
+                match text.and_then(|t| import_json(&t)) {
                     Ok(profiles) => {
                         let mut d = devices.borrow_mut();
                         let added = profiles.iter().filter(|p| d.add(Some(p))).count();
@@ -263,8 +338,40 @@ pub fn app() -> Html {
         })
     };
     let l = *lang;
-    let list = devices.borrow().list.clone();
-    let full = list.len() >= MAX_DEVICES;
+    let list = match &*opened {
+        Some(o) => o.devices.clone(),
+        None => devices.borrow().list.clone(),
+    };
+    let full = list.len() >= MAX_DEVICES || opened.is_some();
+    let recorder = devices.borrow().recorder.clone();
+    let live_devices = {
+        let devices = devices.clone();
+        Callback::from(move |_: ()| devices.borrow().list.clone())
+    };
+    let on_mode = {
+        let opened = opened.clone();
+        Callback::from(move |o: Option<Rc<OpenedPage>>| opened.set(o))
+    };
+    let (journey_load, journey_source) = match &*opened {
+        Some(o) => {
+            let o = o.clone();
+            let source = format!("recording:{}:{}", o.name, o.recording.created_at);
+            (Callback::from(move |_: ()| o.events()), source)
+        }
+        None => {
+            let devices = devices.clone();
+            let load = Callback::from(move |_: ()| {
+                let d = devices.borrow();
+                Rc::new(
+                    d.list
+                        .iter()
+                        .map(|x| recorded_events(&d.recorder, x.read(|s| s.id)))
+                        .collect::<Vec<_>>(),
+                )
+            });
+            (load, "live".to_string())
+        }
+    };
     html! {
         <div class="app" lang={l.code()}>
             <header class="topbar">
@@ -293,7 +400,15 @@ pub fn app() -> Html {
                 <div class="page-notice" data-testid="page-notice" role="status">{ l.pick(en, zh) }
                     <button class="ghost" onclick={{ let notice = notice.clone(); Callback::from(move |_| notice.set(None)) }}>{"✕"}</button></div>
             }
-            <DiagnosticsView devices={list.clone()} lang={l} version={version.0} />
+            <RecordingBar lang={l} recorder={recorder} live={live_devices} opened={(*opened).clone()} on_mode={on_mode}
+                redraw={redraw.clone()} version={version.0} />
+            <OverviewView devices={list.clone()} lang={l} version={version.0} />
+            if let Some(o) = &*opened {
+                <RecordedFindings opened={o.clone()} lang={l} />
+            } else {
+                <DiagnosticsView devices={list.clone()} lang={l} version={version.0} />
+            }
+            <JourneyView devices={list.clone()} lang={l} version={version.0} load={journey_load} source={journey_source} />
             <main class="devices">
                 { for list.into_iter().enumerate().map(|(index, device)| {
                     let key = device.read(|s| s.id);

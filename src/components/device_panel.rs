@@ -1,6 +1,8 @@
-//! One device: connection, subscriptions, publish, ack timers, messages, packet log.
+//! One device: its summary at the top (always in view), then connection, subscriptions,
+//! publish, ack timers, messages, packet log; the card folds down to its summary.
 
 use super::aliyun::AliyunView;
+use super::broker_check::BrokerCheckView;
 use super::charts::ChartsView;
 use super::connection::ConnectionView;
 use super::inflight::InflightView;
@@ -8,6 +10,7 @@ use super::messages::MessagesView;
 use super::packet_log::PacketLogView;
 use super::publish::PublishView;
 use super::subscriptions::SubscriptionsView;
+use super::summary::SummaryView;
 use super::timeline::TimelineView;
 use crate::edge::device::{Device, DeviceSnapshot};
 use crate::edge::location;
@@ -28,6 +31,16 @@ pub struct DevicePanelProps {
     pub on_share: Callback<String>,
 }
 
+/// In a recording, the controls that would reach a broker are disabled (a disabled
+/// fieldset disables every control inside it); what only reads the log stays usable.
+fn guarded(read_only: bool, inner: Html) -> Html {
+    if read_only {
+        html! { <fieldset disabled=true class="read-only" style="display:contents">{ inner }</fieldset> }
+    } else {
+        inner
+    }
+}
+
 #[function_component(DevicePanel)]
 pub fn device_panel(p: &DevicePanelProps) -> Html {
     let l = p.lang;
@@ -36,31 +49,53 @@ pub fn device_panel(p: &DevicePanelProps) -> Html {
     let share = {
         let device = p.device.clone();
         p.on_share.reform(move |_: MouseEvent| {
-            let param =
-                device.read(|s| crate::view::profile::Profile::of(&s.form, false).to_link_param());
-            format!("{}?profile={param}", location::page_address())
+            // In the fragment (`#profile=`): never sent to a server.
+            let profile = device.read(|s| crate::view::profile::Profile::of(&s.form, false));
+            crate::view::profile::share_link(&location::page_address(), &profile)
         })
     };
     let (snapshot, tick) = (p.snapshot.clone(), p.tick);
+    let collapsed = use_state(|| false);
+    let toggle = {
+        let collapsed = collapsed.clone();
+        Callback::from(move |_: MouseEvent| collapsed.set(!*collapsed))
+    };
+    let body_id = format!("device-body-{id}");
+    let read_only = p.device.is_recorded();
     html! {
-        <section class="device" data-testid="device" data-index={p.index.to_string()}
+        <section class={classes!("device", collapsed.then_some("collapsed"))} data-testid="device" data-index={p.index.to_string()}
+            id={format!("device-{}", p.index)} data-collapsed={if *collapsed { "1" } else { "0" }}
             aria-label={format!("{} {}", l.t("Device", "设备"), p.index + 1)}>
+            <div class="device-top">
             <header class="device-head">
+                <button class="ghost fold" data-testid="device-collapse" onclick={toggle}
+                    aria-expanded={if *collapsed { "false" } else { "true" }} aria-controls={body_id.clone()}
+                    title={ if *collapsed { l.t("Show this device's sections", "展开该设备") } else { l.t("Fold this device down to its summary", "将该设备折叠为概要") } }>
+                    { if *collapsed { "▸" } else { "▾" } }</button>
                 <h2>{ format!("{} {} · {}", l.t("Device", "设备"), p.index + 1, client_id) }</h2>
                 <button class="ghost" data-testid="profile-share" onclick={share}
                     title={ l.t("Copy a link that opens this device's settings (never its secrets)", "复制打开该设备配置的链接(不含密钥)") }>{ l.t("Share link", "分享链接") }</button>
+                if !read_only {
                 <button class="ghost" data-testid="device-remove" onclick={remove}
-                    title={ l.t("Remove this device (its connection is dropped)", "移除该设备(其连接被掐断)") }>{"✕"}</button>
+                    title={ l.t("Remove this device (its connection is dropped)", "移除该设备(其连接被强制断开)") }
+                    aria-label={ l.t("Remove this device", "移除该设备") }>{"✕"}</button>
+                }
             </header>
-            <ConnectionView device={p.device.clone()} snapshot={snapshot.clone()} lang={l} {tick} />
+            <SummaryView device={p.device.clone()} snapshot={snapshot.clone()} lang={l} {tick} />
+            </div>
+            // Folded, not removed: filters, selections and scroll positions survive.
+            <div class="device-body" id={body_id} hidden={*collapsed}>
+            { guarded(read_only, html! { <ConnectionView device={p.device.clone()} snapshot={snapshot.clone()} lang={l} {tick} /> }) }
             <AliyunView device={p.device.clone()} snapshot={snapshot.clone()} lang={l} {tick} />
             <TimelineView device={p.device.clone()} snapshot={snapshot.clone()} lang={l} {tick} />
-            <SubscriptionsView device={p.device.clone()} snapshot={snapshot.clone()} lang={l} {tick} />
-            <PublishView device={p.device.clone()} snapshot={snapshot.clone()} lang={l} {tick} />
-            <InflightView device={p.device.clone()} snapshot={snapshot.clone()} lang={l} {tick} />
+            { guarded(read_only, html! { <SubscriptionsView device={p.device.clone()} snapshot={snapshot.clone()} lang={l} {tick} /> }) }
+            { guarded(read_only, html! { <PublishView device={p.device.clone()} snapshot={snapshot.clone()} lang={l} {tick} /> }) }
+            { guarded(read_only, html! { <InflightView device={p.device.clone()} snapshot={snapshot.clone()} lang={l} {tick} /> }) }
             <MessagesView device={p.device.clone()} snapshot={snapshot.clone()} lang={l} {tick} />
             <ChartsView device={p.device.clone()} snapshot={snapshot.clone()} lang={l} {tick} />
             <PacketLogView device={p.device.clone()} snapshot={snapshot.clone()} lang={l} {tick} />
+            { guarded(read_only, html! { <BrokerCheckView device={p.device.clone()} snapshot={snapshot.clone()} lang={l} {tick} /> }) }
+            </div>
         </section>
     }
 }

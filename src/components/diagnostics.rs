@@ -5,6 +5,7 @@ use crate::edge::device::Device;
 use crate::i18n::Lang;
 use crate::view::clock::{seconds, time_of_day};
 use ackscope_core::diagnostics::{diagnose, DeviceFacts, DeviceSettings, Finding};
+use gloo_timers::callback::Interval;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
@@ -22,7 +23,11 @@ fn findings(devices: &[Device]) -> Vec<Finding> {
     let settings: Vec<DeviceSettings> = states
         .iter()
         .zip(&snapshots)
-        .map(|(s, snap)| s.form.diagnostic_settings(&snap.session.subscriptions))
+        .map(|(s, snap)| DeviceSettings {
+            // What the sender knows of its probe series: how many went out.
+            sending: snap.session.probe_series.clone(),
+            ..s.form.diagnostic_settings(&snap.session.subscriptions)
+        })
         .collect();
     let facts: Vec<DeviceFacts<'_>> = states
         .iter()
@@ -37,9 +42,19 @@ fn findings(devices: &[Device]) -> Vec<Finding> {
     diagnose(now(), &facts)
 }
 
+/// How often the findings are computed again with nothing else changing: some hold only
+/// after a settle time (a replay judged complete, a probe tail called lost) or end with a
+/// clock (an ack timeout after a takeover), while an idle page is not redrawn.
+const REVIEW_MS: u32 = 1_000;
+
 #[function_component(DiagnosticsView)]
 pub fn diagnostics_view(p: &DiagnosticsProps) -> Html {
     let l = p.lang;
+    let review = use_force_update();
+    use_effect_with((), move |_| {
+        let interval = Interval::new(REVIEW_MS, move || review.force_update());
+        move || drop(interval)
+    });
     let list = findings(&p.devices);
     html! {
         <section class="card diagnostics" aria-label={l.t("Diagnostics", "诊断")}>

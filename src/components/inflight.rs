@@ -2,7 +2,6 @@
 
 use super::SectionProps;
 use crate::edge::clock::now;
-use crate::view::clock::seconds;
 use ackscope_core::session::InflightKind;
 use ackscope_core::time::remaining;
 use yew::prelude::*;
@@ -27,7 +26,7 @@ pub fn inflight_view(p: &SectionProps) -> Html {
                     let what = match r.kind {
                         InflightKind::AwaitingAck => format!("{} {} · {}", l.t("out, waiting for", "发出,等待"), r.awaiting, l.t("client ack timeout", "客户端确认超时")),
                         InflightKind::AckWithheld => format!("{} {} · {}", l.t("in, withheld", "收到,暂不发送"), r.awaiting, l.t("broker ack timeout: then it is undelivered", "服务端确认超时后视为未投递")),
-                        InflightKind::DeadDelivery => l.t("pushed into the dead connection: never acked; the broker waits out its ack timeout", "推入已死连接:永不确认;服务端等待其确认超时").to_string(),
+                        InflightKind::DeadDelivery => l.t("pushed into a dead connection: never acknowledged; the broker waits out its ack timeout", "已推送到失效连接:始终未确认;服务端等待其确认超时").to_string(),
                     };
                     let ack = (r.kind == InflightKind::AckWithheld).then(|| {
                         let d = d.clone();
@@ -41,7 +40,7 @@ pub fn inflight_view(p: &SectionProps) -> Html {
                             <span class="mono">{ format!("#{} {}", r.packet_id, r.topic) }</span>
                             <span class="what">{ what }</span>
                             <progress max={total.to_string()} value={remaining_ms.to_string()}></progress>
-                            <span class="mono">{ seconds(remaining_ms) }</span>
+                            <span class="mono">{ l.seconds(remaining_ms) }</span>
                             { for ack }
                         </li>
                     }

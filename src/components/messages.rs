@@ -1,7 +1,7 @@
 //! Received messages: a virtualised list with verdicts, filters, formats, export, and the
 //! gap and duplicate summary of each probe series.
 
-use super::fields::{setter, SelectField, TextField};
+use super::fields::{setter, CheckField, SelectField, TextField};
 use super::SectionProps;
 use crate::edge::console;
 use crate::edge::download::download;
@@ -12,9 +12,10 @@ use crate::view::MessageRow;
 use web_sys::HtmlElement;
 use yew::prelude::*;
 
-/// Every row has this height, so that only the rows in view need to exist in the DOM.
-const ROW_PX: i32 = 26;
-const VIEW_PX: i32 = 312;
+/// Every row has this height (the facts on one line, the evidence on up to two more), so
+/// that only the rows in view need to exist in the DOM.
+const ROW_PX: i32 = 48;
+const VIEW_PX: i32 = 336;
 const OVERSCAN: usize = 8;
 
 /// The filters of the list; empty fields match everything.
@@ -45,6 +46,8 @@ pub fn messages_view(p: &SectionProps) -> Html {
     let format = use_state(PayloadFormat::default);
     let scroll_top = use_state(|| 0i32);
     let follow = use_state(|| true);
+    // The list's scroll position at the last scroll event: tells the user's moves apart.
+    let last_top = use_mut_ref(|| 0i32);
     let selected = use_state(|| None::<u64>);
     let list_ref = use_node_ref();
 
@@ -85,6 +88,22 @@ pub fn messages_view(p: &SectionProps) -> Html {
     });
     let (start, rows) = window;
     let evicted = d.read(|s| s.log.messages.evicted());
+    let manual_ack = p.snapshot.session.manual_ack;
+    let on_manual_ack = {
+        let d = d.clone();
+        Callback::from(move |v: bool| d.set_manual_ack(v))
+    };
+    // Back to the newest row: following again scrolls there after the render.
+    let jump_latest = {
+        let follow = follow.clone();
+        let list_ref = list_ref.clone();
+        Callback::from(move |_: MouseEvent| {
+            follow.set(true);
+            if let Some(el) = list_ref.cast::<HtmlElement>() {
+                el.set_scroll_top(el.scroll_height());
+            }
+        })
+    };
 
     {
         // Follow the newest row while the user has not scrolled up.
@@ -101,10 +120,20 @@ pub fn messages_view(p: &SectionProps) -> Html {
     let on_scroll = {
         let scroll_top = scroll_top.clone();
         let follow = follow.clone();
+        let last_top = last_top.clone();
         Callback::from(move |e: Event| {
             let el: HtmlElement = e.target_unchecked_into();
-            scroll_top.set(el.scroll_top());
-            follow.set(el.scroll_top() + el.client_height() >= el.scroll_height() - ROW_PX);
+            let top = el.scroll_top();
+            // Only a move up is the user leaving the newest row: a list that grew under a
+            // scroll event (rows arriving faster than frames) is not a reason to stop.
+            let went_up = top < *last_top.borrow();
+            *last_top.borrow_mut() = top;
+            scroll_top.set(top);
+            if top + el.client_height() >= el.scroll_height() - ROW_PX {
+                follow.set(true);
+            } else if went_up {
+                follow.set(false);
+            }
         })
     };
     let set = |f: fn(&mut Filter, String)| setter(&filter, f);
@@ -162,12 +191,21 @@ pub fn messages_view(p: &SectionProps) -> Html {
                     on_change={{ let format = format.clone(); Callback::from(move |v: String| format.set(PayloadFormat::parse(&v))) }} />
                 <button data-testid="msg-export-json" onclick={export(true)}>{ l.t("Export JSON", "导出 JSON") }</button>
                 <button data-testid="msg-export-csv" onclick={export(false)}>{ l.t("Export CSV", "导出 CSV") }</button>
+                <CheckField testid="manual-ack" label={l.t("Withhold acks", "暂不确认")} checked={manual_ack}
+                    title={l.t("Withhold PUBACK/PUBREC of incoming messages until you press Ack", "收到消息后暂不发送 PUBACK/PUBREC,直到点击确认")}
+                    on_change={on_manual_ack} />
             </div>
-            <div class="messages-scroll" ref={list_ref} onscroll={on_scroll} style={format!("max-height:{VIEW_PX}px")} tabindex="0"
+            <p class="legend muted" data-testid="msg-legend">
+                { l.t("Verdict without a mark: certain (probe header or timestamp). ", "判定无标记:已证实(探测头或时间戳)。") }
+                <b>{"?"}</b>{ l.t(": inferred from timing (the replay burst after Session Present = 1); the evidence line says why.", ":依据时序推断(Session Present = 1 之后的重放突发);证据行说明原因。") }
+            </p>
+            <div class="messages-wrap">
+            <div class="messages-scroll" data-testid="msg-list" ref={list_ref} onscroll={on_scroll} style={format!("max-height:{VIEW_PX}px")} tabindex="0"
                 aria-label={l.t("Messages, newest last", "消息列表,最新在下")}>
                 <ol class="messages" style={format!("height:{}px;padding-top:{}px", matching as i32 * ROW_PX, start as i32 * ROW_PX)}>
                     { for rows.into_iter().map(|(i, m)| {
                         let select = { let selected = selected.clone(); Callback::from(move |_| selected.set(Some(i))) };
+                        let evidence = l.text(&m.evidence.text());
                         let select_key = {
                             let selected = selected.clone();
                             Callback::from(move |e: KeyboardEvent| if e.key() == "Enter" || e.key() == " " { selected.set(Some(i)) })
@@ -180,27 +218,36 @@ pub fn messages_view(p: &SectionProps) -> Html {
                                 data-dead={m.into_dead_connection.then_some("1")}
                                 class={classes!(m.into_dead_connection.then_some("dead"), (*selected == Some(i)).then_some("selected"))}
                                 onclick={select} onkeydown={select_key} tabindex="0">
+                                <div class="msg-line">
                                 <span class="mono time">{ time_of_day(m.at) }</span>
-                                <span class={classes!("badge", m.verdict.as_str())} title={if m.certain { l.t("certain", "确定") } else { l.t("inferred", "推断") }}>
+                                <span class={classes!("badge", m.verdict.as_str())} title={l.certainty(m.certain)}>
                                     { crate::i18n::label(l, m.verdict.as_str()) }{ if m.certain { "" } else { "?" } }</span>
                                 <span class="badge qos">{ format!("QoS {}", m.qos) }</span>
                                 if m.dup { <span class="badge dup">{"DUP"}</span> }
                                 if m.retain { <span class="badge retain">{"RETAIN"}</span> }
-                                if m.into_dead_connection { <span class="badge deadconn">{ l.t("into dead connection", "推入已死连接") }</span> }
+                                if m.into_dead_connection { <span class="badge deadconn">{ l.t("pushed into a dead connection", "已推送到失效连接") }</span> }
                                 <code class="topic">{ m.topic.to_string() }</code>
                                 if let Some(seq) = m.probe_seq { <span class="mono">{ format!("#{seq}") }</span> }
-                                if let Some(lat) = m.latency_ms { <span class="mono latency">{ format!("{lat} ms") }</span> }
+                                if let Some(lat) = m.latency_ms { <span class="mono latency" data-latency-ms={lat.to_string()}>{ l.duration(lat) }</span> }
                                 <span class="payload" data-testid="msg-payload">{ render(&m.payload, if *format == PayloadFormat::Json { PayloadFormat::Text } else { *format }) }</span>
-                                <span class="evidence">{ l.text(&m.evidence.text()) }</span>
+                                </div>
+                                <div class="evidence" title={evidence.clone()}>{ evidence }</div>
                             </li>
                         }
                     }) }
                 </ol>
             </div>
+            if !*follow && matching > 0 {
+                <button class="jump-latest" data-testid="msg-jump-latest" onclick={jump_latest}
+                    title={l.t("The list stopped following new messages when you scrolled; follow them again", "滚动后列表不再跟随新消息;点击恢复跟随")}>
+                    { l.t("↓ Jump to latest", "↓ 跳到最新") }</button>
+            }
+            </div>
             if let Some(m) = detail {
                 <div class="msg-detail" data-testid="msg-detail">
-                    <div class="muted">{ format!("{} · {} · QoS {} · {} {} · {}", time_of_day(m.at), m.topic, m.qos, m.payload.len(), l.t("bytes", "字节"), m.verdict.as_str()) }
-                        { format!(" · {}", if m.certain { l.t("certain", "确定") } else { l.t("inferred", "推断") }) }</div>
+                    <div class="muted">{ format!("{} · {} · QoS {} · {} {} · {} · {}", time_of_day(m.at), m.topic, m.qos, m.payload.len(), l.t("bytes", "字节"),
+                        crate::i18n::label(l, m.verdict.as_str()), l.certainty(m.certain)) }
+                        if let Some(lat) = m.latency_ms { { format!(" · {} {}", l.t("latency", "延迟"), l.duration(lat)) } }</div>
                     <div class="muted">{ l.text(&m.evidence.text()) }</div>
                     <pre>{ render(&m.payload, *format) }</pre>
                 </div>

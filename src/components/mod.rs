@@ -2,16 +2,22 @@
 
 pub mod aliyun;
 pub mod app;
+pub mod broker_check;
+pub mod broker_confirm;
 pub mod charts;
 pub mod connection;
 pub mod device_panel;
 pub mod diagnostics;
 pub mod fields;
 pub mod inflight;
+pub mod journey;
 pub mod messages;
+pub mod overview;
 pub mod packet_log;
 pub mod publish;
+pub mod recording;
 pub mod subscriptions;
+pub mod summary;
 pub mod timeline;
 
 use crate::edge::device::{Device, DeviceSnapshot};

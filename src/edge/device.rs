@@ -10,6 +10,7 @@
 use super::clock::now;
 use super::socket::{BrowserSocket, SocketInput};
 use crate::view::payload::encode_input;
+use crate::view::recording::{Recorder, Replayed};
 use crate::view::{DeviceForm, DeviceLog};
 use ackscope_core::diagnostics::DeviceHistory;
 use ackscope_core::session::{Action, Session, SessionConfig, SessionView, SocketId};
@@ -36,6 +37,10 @@ pub struct DeviceState {
     sockets: HashMap<SocketId, BrowserSocket>,
     timer: Option<(Millis, Timeout)>,
     redraw: Callback<()>,
+    /// Where every event also goes (the page's running recording).
+    recorder: Option<Recorder>,
+    /// A device opened from a recording: read-only, its session as recorded.
+    recorded: Option<Rc<SessionView>>,
 }
 
 /// What a device panel renders of the session, at one version of the device. Equal
@@ -79,7 +84,32 @@ impl Device {
             sockets: HashMap::new(),
             timer: None,
             redraw,
+            recorder: None,
+            recorded: None,
         })))
+    }
+
+    /// A read-only device from a recording: its view replayed from the recorded events, its
+    /// session the recorded snapshot; commands do nothing and no socket is ever opened.
+    pub fn recorded(id: u32, replayed: Replayed, redraw: Callback<()>) -> Self {
+        let device = Device::new(id, replayed.form, redraw);
+        {
+            let mut s = device.0.borrow_mut();
+            s.log = replayed.log;
+            s.history = replayed.history;
+            s.recorded = Some(Rc::new(replayed.session));
+        }
+        device
+    }
+
+    /// Whether this device was opened from a recording (read-only).
+    pub fn is_recorded(&self) -> bool {
+        self.0.borrow().recorded.is_some()
+    }
+
+    /// Hands every event of this device to `recorder` from now on.
+    pub fn record_into(&self, recorder: Recorder) {
+        self.0.borrow_mut().recorder = Some(recorder);
     }
 
     /// Borrows the device's state for as long as the guard lives (several devices at once).
@@ -97,6 +127,14 @@ impl Device {
         let mut s = self.0.borrow_mut();
         if let Some(snap) = &s.snapshot {
             return snap.clone();
+        }
+        if let Some(view) = &s.recorded {
+            let snap = DeviceSnapshot {
+                version: s.version,
+                session: view.clone(),
+            };
+            s.snapshot = Some(snap.clone());
+            return snap;
         }
         let snap = DeviceSnapshot {
             version: s.version,
@@ -123,6 +161,9 @@ impl Device {
 
     /// Runs a session command, records a refusal in the log, then drains the session.
     fn command(&self, f: impl FnOnce(&mut DeviceState, Millis) -> Result<(), Bilingual>) {
+        if self.is_recorded() {
+            return;
+        }
         {
             let mut s = self.0.borrow_mut();
             let at = now();
@@ -291,6 +332,9 @@ impl Device {
                 }
                 while let Some(event) = s.session.poll_event() {
                     s.history.observe(&event);
+                    if let Some(r) = &s.recorder {
+                        r.record(s.id, &event);
+                    }
                     s.log.apply(event);
                 }
                 s.changed();

@@ -1,5 +1,6 @@
 //! The browser edge: everything that touches web-sys lives here, and nothing else does.
 
+pub mod broker_check;
 pub mod clipboard;
 pub mod clock;
 pub mod console;
@@ -7,5 +8,8 @@ pub mod device;
 pub mod download;
 pub mod location;
 pub mod network;
+pub mod panic;
+pub mod recording_file;
+pub mod recording_store;
 pub mod socket;
 pub mod storage;

@@ -1,5 +1,6 @@
 //! A WebSocket carrying MQTT: subprotocol `mqtt`, binary frames (MQTT 3.1.1 section 6).
 
+use std::cell::RefCell;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use web_sys::{BinaryType, CloseEvent, MessageEvent, WebSocket};
@@ -9,6 +10,27 @@ pub enum SocketInput {
     Open,
     Bytes(Vec<u8>),
     Closed { code: u16 },
+}
+
+thread_local! {
+    /// Every socket not yet closed or dropped, so that a crash can close them (`edge::panic`).
+    static OPEN: RefCell<Vec<WebSocket>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Closes every open socket without a DISCONNECT; for the panic hook, so it never panics.
+pub fn close_all() {
+    let _ = OPEN.try_with(|open| {
+        if let Ok(list) = open.try_borrow() {
+            list.iter().for_each(detach_and_close);
+        }
+    });
+}
+
+fn detach_and_close(ws: &WebSocket) {
+    ws.set_onopen(None);
+    ws.set_onmessage(None);
+    ws.set_onclose(None);
+    let _ = ws.close();
 }
 
 /// An open (or opening) WebSocket and the closures that keep its handlers alive.
@@ -46,6 +68,7 @@ impl BrowserSocket {
         ws.set_onopen(Some(on_open.as_ref().unchecked_ref()));
         ws.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         ws.set_onclose(Some(on_close.as_ref().unchecked_ref()));
+        OPEN.with(|open| open.borrow_mut().push(ws.clone()));
         Ok(BrowserSocket {
             ws,
             _on_open: on_open,
@@ -63,9 +86,12 @@ impl BrowserSocket {
 
     /// Closes without a DISCONNECT packet; handlers are detached so nothing fires later.
     pub fn close(self) {
-        self.ws.set_onopen(None);
-        self.ws.set_onmessage(None);
-        self.ws.set_onclose(None);
-        let _ = self.ws.close();
+        detach_and_close(&self.ws);
+    }
+}
+
+impl Drop for BrowserSocket {
+    fn drop(&mut self) {
+        let _ = OPEN.try_with(|open| open.borrow_mut().retain(|ws| ws != &self.ws));
     }
 }

@@ -27,9 +27,22 @@ pub fn read_file_text(
     input: &web_sys::HtmlInputElement,
     done: impl FnOnce(Result<String, String>) + 'static,
 ) {
+    read_file_text_checked(input, |_| None, done);
+}
+
+/// Like [`read_file_text`], but first asks `refuse` about the file's size in bytes: a reason
+/// from it is handed to `done` without reading the file at all.
+pub fn read_file_text_checked(
+    input: &web_sys::HtmlInputElement,
+    refuse: impl FnOnce(f64) -> Option<String>,
+    done: impl FnOnce(Result<String, String>) + 'static,
+) {
     let Some(file) = input.files().and_then(|list| list.get(0)) else {
         return;
     };
+    if let Some(why) = refuse(file.size()) {
+        return done(Err(why));
+    }
     let reader = match web_sys::FileReader::new() {
         Ok(r) => r,
         Err(_) => return done(Err("the browser cannot read files here".into())),

@@ -22,7 +22,17 @@ pub fn json_string(s: &str) -> String {
     out
 }
 
+/// A CSV cell. A cell a spreadsheet would run as a formula (starting with `=`, `+`, `-` or
+/// `@`, or a tab or carriage return before one) gets a leading `'`, so that a topic or
+/// payload chosen by any publisher stays text when the export is opened (CSV injection).
 fn csv_field(s: &str) -> String {
+    let neutralised;
+    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        neutralised = format!("'{s}");
+        neutralised.as_str()
+    } else {
+        s
+    };
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
@@ -50,7 +60,7 @@ pub fn messages_json<'a>(rows: impl Iterator<Item = &'a MessageRow>) -> String {
                 m.probe_seq.map_or("null".into(), |v| v.to_string()),
                 m.latency_ms.map_or("null".into(), |v| v.to_string()),
                 m.into_dead_connection,
-                json_string(&m.payload_text)
+                json_string(&m.payload_text())
             )
         })
         .collect();
@@ -72,7 +82,7 @@ pub fn messages_csv<'a>(rows: impl Iterator<Item = &'a MessageRow>) -> String {
             opt(m.probe_seq),
             opt(m.latency_ms),
             m.into_dead_connection.to_string(),
-            csv_field(&m.payload_text),
+            csv_field(&m.payload_text()),
         ];
         out.push_str(&fields.join(","));
         out.push('\n');
@@ -111,5 +121,20 @@ mod tests {
         assert_eq!(csv_field("plain"), "plain");
         assert_eq!(csv_field("a,b"), "\"a,b\"");
         assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+    }
+
+    #[test]
+    fn csv_cells_that_look_like_formulas_are_neutralised() {
+        assert_eq!(csv_field("=1+1"), "'=1+1");
+        assert_eq!(csv_field("+cmd"), "'+cmd");
+        assert_eq!(csv_field("-2"), "'-2");
+        assert_eq!(csv_field("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(csv_field("\t=x"), "'\t=x");
+        assert_eq!(
+            csv_field("=HYPERLINK(\"http://x\",\"y\")"),
+            "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\""
+        );
+        assert_eq!(csv_field("a=b"), "a=b");
+        assert_eq!(csv_field(""), "");
     }
 }

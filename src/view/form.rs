@@ -44,6 +44,10 @@ pub struct DeviceForm {
     pub will_payload: String,
     pub will_qos: u8,
     pub will_retain: bool,
+    /// The broker URL came from a link or an imported file and the user has not confirmed
+    /// it yet: the first connect that sends credentials asks first (`broker-confirm`).
+    /// Cleared on accepting, or when the user edits the broker URL.
+    pub broker_needs_confirm: bool,
 }
 
 impl DeviceForm {
@@ -81,25 +85,32 @@ impl DeviceForm {
             will_payload: String::new(),
             will_qos: 0,
             will_retain: false,
+            broker_needs_confirm: false,
         }
     }
 
-    /// What the diagnostics need to know of this device's configuration.
+    /// What the diagnostics read of this device's panel: advice for the next connect (ClientId,
+    /// credentials), the broker profile and URL, and the subscription rows as shown (failed
+    /// and pending included). What the session actually did, they read from its history; the
+    /// caller adds the probe series being sent (`sending`) from the session's view.
     pub fn diagnostic_settings(&self, subscriptions: &[SubscriptionRow]) -> DeviceSettings {
         DeviceSettings {
             clean_session: self.clean_session,
             auth: self.auth.clone(),
             profile: BrokerProfile::for_kind(self.broker),
+            broker_url: self.broker_url.trim().to_string(),
+            resubscribe: self.resubscribe,
             subscriptions: subscriptions
                 .iter()
                 .map(|s| SubscriptionFact {
                     filter: s.filter.clone(),
                     requested: s.requested,
                     granted: s.granted,
+                    failed: s.failed,
+                    pending: s.pending,
                 })
                 .collect(),
-            sub_qos_choice: self.sub_qos,
-            pub_qos_choice: self.pub_qos,
+            sending: None,
         }
     }
 

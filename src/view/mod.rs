@@ -9,6 +9,8 @@ pub mod latency;
 mod log;
 pub mod payload;
 pub mod profile;
+pub mod recording;
+pub mod report;
 pub mod ring;
 
 pub use form::{DeviceForm, FormError};

@@ -6,10 +6,18 @@ export class DevicePanel {
     this.root = page.locator(`[data-testid="device"][data-index="${index}"]`);
   }
   el(id) { return this.root.locator(`[data-testid="${id}"]`); }
-  async fill(id, value) { await this.el(id).fill(String(value)); }
+  // Settings fold away while connected: open the fold, as a user would, before touching a
+  // field inside it.
+  async reveal(id) {
+    const el = this.el(id).first();
+    if ((await el.count()) === 0 || (await el.isVisible())) return;
+    const fold = this.root.locator('details.settings:not([open]) > [data-testid="settings-summary"]');
+    if (await fold.count()) await fold.click();
+  }
+  async fill(id, value) { await this.reveal(id); await this.el(id).fill(String(value)); }
   async click(id) { await this.el(id).first().click(); }
-  async check(id, on) { await this.el(id).setChecked(on); }
-  async select(id, value) { await this.el(id).selectOption(String(value)); }
+  async check(id, on) { await this.reveal(id); await this.el(id).setChecked(on); }
+  async select(id, value) { await this.reveal(id); await this.el(id).selectOption(String(value)); }
   async state() { return this.el('conn-state').getAttribute('data-state'); }
   async waitState(state, timeout = 10_000) {
     await this.root.locator(`[data-testid="conn-state"][data-state="${state}"]`).waitFor({ timeout });
@@ -42,6 +50,7 @@ export class DevicePanel {
       retain: r.dataset.retain, seq: r.dataset.probeSeq, dead: r.dataset.dead === '1',
       payload: r.querySelector('[data-testid="msg-payload"]').textContent,
       latency: r.querySelector('.latency')?.textContent ?? null,
+      latencyMs: r.querySelector('.latency')?.dataset.latencyMs ?? null,
     })));
   }
   async waitMessages(count, timeout = 15_000) {

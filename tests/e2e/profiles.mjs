@@ -51,11 +51,11 @@ export const scenarios = [
       await again.click('profile-share');
       // The notice comes once the clipboard has answered: copied, or failed with the link to
       // copy by hand; both show the link.
-      const notice = page.locator('[data-testid="page-notice"]').filter({ hasText: '?profile=' });
+      const notice = page.locator('[data-testid="page-notice"]').filter({ hasText: '#profile=' });
       await notice.waitFor();
       const note = await notice.textContent();
       assert(/copied|copy it by hand/.test(note), `the notice says whether the link was copied: ${note}`);
-      const link = /(http\S+\?profile=[A-Za-z0-9_-]+)/.exec(note)[1];
+      const link = /(http\S+#profile=[A-Za-z0-9_-]+)/.exec(note)[1];
       assert(!link.includes('top-secret') && !Buffer.from(link.split('profile=')[1], 'base64url').toString().includes('top-secret'), 'the link has no secret');
       const fresh = await page.context().browser().newPage();
       await fresh.goto(link);

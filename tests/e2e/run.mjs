@@ -7,10 +7,20 @@ import { openPage } from './page.mjs';
 import { scenarios as skeleton } from './skeleton.mjs';
 import { scenarios as session } from './session.mjs';
 import { scenarios as diagnostics } from './diagnostics.mjs';
+import { scenarios as truth } from './truth.mjs';
 import { scenarios as auth } from './auth.mjs';
 import { scenarios as profiles } from './profiles.mjs';
+import { scenarios as network } from './network.mjs';
+import { scenarios as soak } from './soak.mjs';
+import { scenarios as security } from './security.mjs';
+import { scenarios as glance } from './glance.mjs';
+import { scenarios as recording } from './recording.mjs';
+import { scenarios as hostile } from './hostile.mjs';
+import { scenarios as brokerCheck, rabbitScenarios } from './broker_check.mjs';
 
-const all = [...skeleton, ...session, ...diagnostics, ...auth, ...profiles];
+// RabbitMQ takes ~20 s to start: its scenario runs with ACKSCOPE_E2E_RABBITMQ=1 (make test-brokers).
+const rabbit = process.env.ACKSCOPE_E2E_RABBITMQ === '1' ? rabbitScenarios : [];
+const all = [...skeleton, ...session, ...diagnostics, ...truth, ...auth, ...profiles, ...security, ...hostile, ...glance, ...recording, ...network, ...soak, ...brokerCheck, ...rabbit];
 const filter = process.argv[2];
 const chosen = all.filter((s) => !filter || s.name.includes(filter));
 const shots = path.join(root, 'docs/screenshots');

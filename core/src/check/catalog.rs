@@ -9,7 +9,10 @@ use crate::text::Bilingual;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum CheckKind {
     /// A persistent subscriber at QoS `subscribe` goes away; one message at QoS `publish`.
-    Offline { publish: Qos, subscribe: Qos },
+    Offline {
+        publish: Qos,
+        subscribe: Qos,
+    },
     SessionPresent,
     CleanSessionWipe,
     Retained,

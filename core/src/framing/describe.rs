@@ -5,7 +5,7 @@ use mqtt::packet::VariablePacket;
 use mqtt::QualityOfService;
 
 /// The MQTT control packet types, named as the packet log shows them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum PacketKind {
     Connect,
     Connack,
@@ -46,10 +46,11 @@ impl PacketKind {
 }
 
 /// A packet's type, packet id and decoded fields as `name=value` pairs.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PacketSummary {
     pub kind: PacketKind,
     pub packet_id: Option<u16>,
+    #[serde(deserialize_with = "crate::serde_names::fields")]
     pub fields: Vec<(&'static str, String)>,
 }
 

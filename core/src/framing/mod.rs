@@ -28,7 +28,7 @@ pub struct Frame {
 }
 
 /// Why the incoming byte stream cannot be read as MQTT; the connection must be closed.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum FramingError {
     /// The remaining-length field uses more than four bytes.
     MalformedLength,

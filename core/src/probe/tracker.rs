@@ -10,7 +10,7 @@ pub const MISSING_LISTED: usize = 20;
 pub const MAX_SERIES: usize = 64;
 
 /// What one probe series looks like from the receiving side.
-#[derive(Clone, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Debug, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct SeriesSummary {
     pub received: usize,
     pub distinct: usize,

@@ -4,7 +4,7 @@ use crate::text::Bilingual;
 use crate::topic::TopicError;
 
 /// Why a command was refused. Plain values, so they can sit in view state.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum CommandError {
     NotConnected,
     AlreadyConnected,

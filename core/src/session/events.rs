@@ -8,7 +8,9 @@ use crate::time::Millis;
 use crate::verdicts::Verdict;
 
 /// Identifies one WebSocket the driver opened for the session.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct SocketId(pub u32);
 
 /// I/O the driver must perform, in order.
@@ -31,7 +33,7 @@ pub enum Action {
 }
 
 /// The connection state, as `data-state` spells it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum ConnState {
     Disconnected,
     Connecting,
@@ -57,7 +59,7 @@ impl ConnState {
 }
 
 /// Direction of a packet relative to this device.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Direction {
     In,
     Out,
@@ -73,7 +75,7 @@ impl Direction {
 }
 
 /// One packet in the log, with its decoded fields and its bytes (the CONNECT password masked).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PacketRecord {
     pub at: Millis,
     pub direction: Direction,
@@ -83,7 +85,7 @@ pub struct PacketRecord {
 }
 
 /// A CONNACK refusal (return codes 1 to 5), or a code 3.1.1 reserves.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum ConnackRefusal {
     UnacceptableProtocolVersion,
     IdentifierRejected,
@@ -153,7 +155,7 @@ impl ConnackRefusal {
 }
 
 /// Why a connection ended.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum CloseReason {
     /// The user disconnected cleanly (DISCONNECT sent).
     UserDisconnect,
@@ -213,7 +215,7 @@ impl CloseReason {
 }
 
 /// A message received on a connection.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct IncomingMessage {
     pub at: Millis,
     pub socket: SocketId,
@@ -231,7 +233,7 @@ pub struct IncomingMessage {
 }
 
 /// What happened, timestamped, in order.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Event {
     State {
         at: Millis,

@@ -33,7 +33,7 @@ impl ProbeSeriesRun {
 }
 
 /// What the page shows of the probe series being sent.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ProbeSeriesProgress {
     pub series: String,
     pub sent: u32,

@@ -6,7 +6,7 @@ use crate::probe::SeriesSummary;
 use crate::time::{remaining, Millis};
 
 /// Which clock an ack timer row shows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum InflightKind {
     /// Outgoing, waiting for PUBACK / PUBREC / PUBCOMP: the client's own ack timeout.
     AwaitingAck,
@@ -17,7 +17,8 @@ pub enum InflightKind {
 }
 
 /// One unacknowledged message with its countdown.
-#[derive(Clone, Debug, PartialEq, Eq)]
+// Deserialize: by hand in serde_names (its `&'static str`).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct InflightRow {
     pub outgoing: bool,
     pub packet_id: u16,
@@ -32,7 +33,7 @@ pub struct InflightRow {
 }
 
 /// A subscription as requested and as granted.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SubscriptionRow {
     pub filter: String,
     pub requested: u8,
@@ -54,7 +55,7 @@ impl SubscriptionRow {
 }
 
 /// While silent: when the broker should notice (1.5 x keepalive since the last packet sent).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct BrokerNotice {
     pub silent_since: Millis,
     pub last_sent_at: Millis,
@@ -172,7 +173,7 @@ impl Session {
 /// Everything the page shows of a session, taken at one moment: components render this
 /// and never call into the session. Countdowns carry their deadlines, so a renderer can
 /// move them on with its own clock without a new snapshot.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SessionView {
     pub taken_at: Millis,
     pub state: ConnState,

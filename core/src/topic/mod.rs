@@ -3,7 +3,7 @@
 use crate::text::Bilingual;
 
 /// Why a topic name or filter is not valid.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum TopicError {
     Empty,
     TooLong {

@@ -9,7 +9,7 @@ use crate::text::Bilingual;
 use crate::time::{format_seconds, Millis};
 
 /// The kind of an incoming message, as `data-verdict` spells it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum VerdictKind {
     Live,
     Offline,
@@ -31,14 +31,14 @@ impl VerdictKind {
 }
 
 /// Certain: a probe header, a flag or a packet id proves it. Inferred: timing suggests it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Certainty {
     Certain,
     Inferred,
 }
 
 /// Why a verdict was given.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Evidence {
     /// The same probe (series, seq) was received before.
     ProbeSeenBefore { series: String, seq: u32 },
@@ -72,7 +72,7 @@ pub enum Evidence {
 }
 
 /// A verdict with its evidence.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Verdict {
     pub kind: VerdictKind,
     pub certainty: Certainty,

@@ -1,0 +1,370 @@
+//! What the page shows of a run (rows with their evidence, progress) and the exports for a
+//! ticket: JSON and a Markdown table.
+
+use super::catalog::CheckKind;
+use super::decide::Decision;
+use super::record::Record;
+use super::runner::trace_of;
+use super::steps::Role;
+use super::BrokerCheck;
+use crate::profile::BrokerProfile;
+use crate::text::Bilingual;
+use crate::time::Millis;
+
+/// Where a run is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RunState {
+    Idle,
+    Running,
+    /// Cancelled; the cleanup of the interrupted check still runs.
+    Cancelling,
+    Finished,
+    Cancelled,
+}
+
+impl RunState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunState::Idle => "idle",
+            RunState::Running => "running",
+            RunState::Cancelling => "cancelling",
+            RunState::Finished => "finished",
+            RunState::Cancelled => "cancelled",
+        }
+    }
+
+    /// Connections are open or about to be.
+    pub fn is_busy(self) -> bool {
+        matches!(self, RunState::Running | RunState::Cancelling)
+    }
+}
+
+/// Where a row is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RowStatus {
+    Pending,
+    Running,
+    Done,
+    /// The profile forbids the experiment (outcome `not-allowed`).
+    NotAllowed,
+    /// A step failed: no outcome could be decided (outcome `error`).
+    Error,
+    Cancelled,
+    /// Not run: the suite was cancelled first.
+    Skipped,
+}
+
+impl RowStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RowStatus::Pending => "pending",
+            RowStatus::Running => "running",
+            RowStatus::Done => "done",
+            RowStatus::NotAllowed => "not-allowed",
+            RowStatus::Error => "error",
+            RowStatus::Cancelled => "cancelled",
+            RowStatus::Skipped => "skipped",
+        }
+    }
+}
+
+/// One row of the table: a check, its outcome, and the evidence that decided it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CheckRow {
+    pub kind: CheckKind,
+    pub id: String,
+    pub status: RowStatus,
+    /// `data-outcome`: the table's value; empty while pending or running.
+    pub outcome: String,
+    /// `queue-limit`: `oldest` or `newest` when the broker dropped some.
+    pub dropped: Option<&'static str>,
+    /// The evidence in words.
+    pub why: Vec<Bilingual>,
+    /// The packets, one line each (bounded; credentials never appear).
+    pub trace: Vec<String>,
+    /// Decided by a deadline rather than by a positive signal.
+    pub timeout_based: bool,
+    pub started_at: Option<Millis>,
+    pub took_ms: Option<Millis>,
+}
+
+impl CheckRow {
+    pub(crate) fn new(kind: CheckKind, profile: &BrokerProfile) -> Self {
+        let mut row = CheckRow {
+            kind,
+            id: kind.id(),
+            status: RowStatus::Pending,
+            outcome: String::new(),
+            dropped: None,
+            why: Vec::new(),
+            trace: Vec::new(),
+            timeout_based: false,
+            started_at: None,
+            took_ms: None,
+        };
+        if let Some(why) = kind.not_allowed(profile) {
+            row.status = RowStatus::NotAllowed;
+            row.outcome = "not-allowed".into();
+            row.why = vec![why];
+        }
+        row
+    }
+
+    fn took(&mut self, now: Millis) {
+        self.took_ms = self.started_at.map(|s| now.saturating_sub(s));
+    }
+
+    pub(crate) fn decide(&mut self, d: Decision, rounds: &[Record], now: Millis) {
+        self.status = if d.outcome == "error" {
+            RowStatus::Error
+        } else {
+            RowStatus::Done
+        };
+        self.outcome = d.outcome;
+        self.dropped = d.dropped;
+        self.why = d.why;
+        self.why
+            .extend(rounds.iter().flat_map(|r| r.notes.iter().cloned()));
+        self.timeout_based = d.timeout_based;
+        self.trace = trace_of(rounds);
+        self.took(now);
+    }
+
+    pub(crate) fn fail(&mut self, why: Bilingual, rounds: &[Record], now: Millis) {
+        self.status = RowStatus::Error;
+        self.outcome = "error".into();
+        self.why = vec![why];
+        self.trace = trace_of(rounds);
+        self.took(now);
+    }
+
+    pub(crate) fn cancel(&mut self, now: Millis) {
+        self.status = RowStatus::Cancelled;
+        self.outcome = "cancelled".into();
+        self.why = vec![Bilingual::new(
+            "Cancelled while it ran; its cleanup ran.",
+            "运行中被取消;已执行清理。",
+        )];
+        self.took(now);
+    }
+
+    /// Whether the row has its final value.
+    pub fn is_decided(&self) -> bool {
+        !self.outcome.is_empty()
+    }
+}
+
+/// Everything the page shows of a run, at one moment.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CheckView {
+    pub state: RunState,
+    pub rows: Vec<CheckRow>,
+    /// Rows with their final value.
+    pub done: usize,
+    pub total: usize,
+    /// The check running now (or cleaning up after).
+    pub current: Option<String>,
+    pub elapsed_ms: Option<Millis>,
+    pub client_ids: Vec<String>,
+    pub topic_prefix: String,
+}
+
+/// A finished (or cancelled) run, for a ticket.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CheckReport {
+    /// The broker URL without user info or query.
+    pub broker: String,
+    pub profile: String,
+    pub state: RunState,
+    pub elapsed_ms: Option<Millis>,
+    pub client_ids: Vec<String>,
+    pub topic_prefix: String,
+    pub rows: Vec<CheckRow>,
+}
+
+impl BrokerCheck {
+    pub fn view(&self, now: Millis) -> CheckView {
+        CheckView {
+            state: self.state,
+            done: self.rows.iter().filter(|r| r.is_decided()).count(),
+            total: self.rows.len(),
+            current: self
+                .rows
+                .iter()
+                .find(|r| r.status == RowStatus::Running)
+                .map(|r| r.id.clone()),
+            elapsed_ms: self
+                .started_at
+                .map(|s| self.finished_at.unwrap_or(now).saturating_sub(s)),
+            rows: self.rows.clone(),
+            client_ids: Role::ALL
+                .iter()
+                .map(|r| self.client_id(*r).to_string())
+                .collect(),
+            topic_prefix: self.prefix.clone(),
+        }
+    }
+
+    pub fn report(&self, now: Millis) -> CheckReport {
+        let v = self.view(now);
+        CheckReport {
+            broker: public_url(&self.base.url),
+            profile: format!("{:?}", self.base.profile.kind).to_lowercase(),
+            state: v.state,
+            elapsed_ms: v.elapsed_ms,
+            client_ids: v.client_ids,
+            topic_prefix: v.topic_prefix,
+            rows: v.rows,
+        }
+    }
+}
+
+/// A URL without `user:pass@` and without its query (tokens sometimes ride there).
+pub(crate) fn public_url(url: &str) -> String {
+    let url = url.split(['?', '#']).next().unwrap_or("");
+    match url.split_once("://") {
+        Some((scheme, rest)) => {
+            let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+            let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+            format!("{scheme}://{host}{path}")
+        }
+        None => url.to_string(),
+    }
+}
+
+fn json_str(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn json_list<T>(items: &[T], f: impl Fn(&T) -> String) -> String {
+    format!("[{}]", items.iter().map(f).collect::<Vec<_>>().join(","))
+}
+
+/// A Markdown table cell: one line, pipes escaped.
+fn md_cell(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('|', "\\|")
+        .replace('\n', " ")
+}
+
+impl CheckReport {
+    /// The report as JSON (UTF-8): every row with its outcome and evidence in both languages.
+    pub fn to_json(&self) -> String {
+        let rows = json_list(&self.rows, |r| {
+            format!(
+                "{{\"check\":{},\"outcome\":{},\"status\":{},\"dropped\":{},\"timeoutBased\":{},\"tookMs\":{},\"values\":{},\"measures\":{},\"evidence\":{},\"evidenceZh\":{},\"packets\":{}}}",
+                json_str(&r.id),
+                json_str(&r.outcome),
+                json_str(r.status.as_str()),
+                r.dropped.map_or("null".to_string(), json_str),
+                r.timeout_based,
+                r.took_ms.map_or("null".to_string(), |t| t.to_string()),
+                json_str(r.kind.values()),
+                json_str(&r.kind.title().en),
+                json_list(&r.why, |w| json_str(&w.en)),
+                json_list(&r.why, |w| json_str(&w.zh)),
+                json_list(&r.trace, |t| json_str(t)),
+            )
+        });
+        format!(
+            "{{\"tool\":\"ackscope broker check\",\"broker\":{},\"profile\":{},\"state\":{},\"elapsedMs\":{},\"clientIds\":{},\"topicPrefix\":{},\"rows\":{}}}\n",
+            json_str(&self.broker),
+            json_str(&self.profile),
+            json_str(self.state.as_str()),
+            self.elapsed_ms.map_or("null".to_string(), |t| t.to_string()),
+            json_list(&self.client_ids, |c| json_str(c)),
+            json_str(&self.topic_prefix),
+            rows,
+        )
+    }
+
+    /// The report as a Markdown table for a ticket, in the page's language (`zh`).
+    pub fn to_markdown(&self, zh: bool) -> String {
+        let pick = |b: &Bilingual| if zh { b.zh.clone() } else { b.en.clone() };
+        let mut out = String::new();
+        if zh {
+            out.push_str(&format!("### ackscope 服务端检测:{}\n\n", self.broker));
+            out.push_str("| 检测 | 结果 | 测量内容 | 依据 |\n|---|---|---|---|\n");
+        } else {
+            out.push_str(&format!("### ackscope broker check: {}\n\n", self.broker));
+            out.push_str("| check | outcome | what is measured | evidence |\n|---|---|---|---|\n");
+        }
+        for r in &self.rows {
+            let mut outcome = if r.outcome.is_empty() {
+                "–".to_string()
+            } else {
+                r.outcome.clone()
+            };
+            if let Some(d) = r.dropped {
+                outcome.push_str(&format!(" (dropped {d})"));
+            }
+            if r.timeout_based {
+                outcome.push_str(" ⏱");
+            }
+            let why = r.why.iter().map(&pick).collect::<Vec<_>>().join(" ");
+            out.push_str(&format!(
+                "| `{}` | {} | {} | {} |\n",
+                r.id,
+                md_cell(&outcome),
+                md_cell(&pick(&r.kind.title())),
+                md_cell(&why)
+            ));
+        }
+        let elapsed = self
+            .elapsed_ms
+            .map(|t| format!("{:.1} s", t as f64 / 1000.0))
+            .unwrap_or_default();
+        if zh {
+            out.push_str(&format!(
+                "\n状态:{};用时 {elapsed};检测连接:{};主题前缀 `{}`。⏱ = 按超时判断。\n",
+                self.state.as_str(),
+                self.client_ids.join(", "),
+                self.topic_prefix
+            ));
+        } else {
+            out.push_str(&format!(
+                "\nState: {}; took {elapsed}; check connections: {}; topic prefix `{}`. ⏱ = decided by a deadline.\n",
+                self.state.as_str(),
+                self.client_ids.join(", "),
+                self.topic_prefix
+            ));
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn public_urls_lose_user_info_and_query() {
+        assert_eq!(
+            public_url("wss://u:p@host:443/mqtt?token=x"),
+            "wss://host:443/mqtt"
+        );
+        assert_eq!(
+            public_url("ws://127.0.0.1:9001/mqtt"),
+            "ws://127.0.0.1:9001/mqtt"
+        );
+    }
+
+    #[test]
+    fn json_strings_are_escaped() {
+        assert_eq!(json_str("a\"b\\c\n\u{1}"), "\"a\\\"b\\\\c\\n\\u0001\"");
+    }
+}

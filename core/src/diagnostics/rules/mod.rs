@@ -1,0 +1,131 @@
+//! The rules, one function each, grouped by what they look at. Rule ids are stable: the page
+//! shows them as `data-rule`.
+//!
+//! - `session`: the connection and its session (clean-session, session-lost,
+//!   client-id-changed, client-id-conflict, reconnect-loop).
+//! - `subscriptions`: what the broker holds and granted (qos0-granted, subscription-limit,
+//!   subscription-refused, overlapping-subscriptions, topic-mismatch,
+//!   published-before-subscribe).
+//! - `delivery`: what was published and what came (qos0-publish, publish-abandoned,
+//!   retained-replay, packet-id-reuse, batched-replay).
+//! - `probes`: probe-gap.
+//! - `silence`: a dead connection's messages (ack-timeout-pending, late-after-silence).
+//! - `settings`: advice from the form and the QoS used (client-id-invalid, auth-shape,
+//!   qos2-persistent, qos-meaning).
+
+mod delivery;
+mod probes;
+mod session;
+mod settings;
+mod silence;
+mod subscriptions;
+
+use super::history::{broker_key, ConnectRecord};
+use super::{Bilingual as T, DeviceFacts, Finding, Severity};
+use crate::time::{format_seconds, Millis};
+
+pub(super) fn per_device(now: Millis, d: &DeviceFacts<'_>, out: &mut Vec<Finding>) {
+    session::session_lost(d, out);
+    session::client_id_changed(d, out);
+    session::reconnect_loop(now, d, out);
+    subscriptions::qos0_granted(d, out);
+    subscriptions::subscription_limit(d, out);
+    subscriptions::subscription_refused(d, out);
+    subscriptions::overlapping_subscriptions(d, out);
+    delivery::publish_abandoned(d, out);
+    delivery::retained_replay(d, out);
+    delivery::packet_id_reuse(d, out);
+    delivery::batched_replay(d, out);
+    silence::ack_timeout_pending(now, d, out);
+    silence::late_after_silence(d, out);
+    settings::client_id_invalid(d, out);
+    settings::auth_shape(d, out);
+    settings::qos2_persistent(d, out);
+    settings::qos_meaning(d, out);
+}
+
+pub(super) fn across_devices(now: Millis, devices: &[DeviceFacts<'_>], out: &mut Vec<Finding>) {
+    // clean-session's evidence of loss is the others' publishes.
+    session::clean_session(devices, out);
+    session::client_id_conflict(now, devices, out);
+    delivery::qos0_publish(now, devices, out);
+    subscriptions::published_before_subscribe(devices, out);
+    subscriptions::topic_mismatch(devices, out);
+    probes::probe_gap(now, devices, out);
+}
+
+#[allow(clippy::too_many_arguments)]
+fn finding(
+    rule: &'static str,
+    severity: Severity,
+    device: u32,
+    at: Option<Millis>,
+    evidence: T,
+    explanation: T,
+    fix: T,
+) -> Finding {
+    Finding {
+        rule,
+        severity,
+        device,
+        at,
+        evidence,
+        explanation,
+        fix,
+        remaining_ms: None,
+    }
+}
+
+/// The broker of a connect: as the driver said, else the form's URL.
+fn broker_of(d: &DeviceFacts<'_>, c: &ConnectRecord) -> String {
+    c.broker
+        .clone()
+        .unwrap_or_else(|| broker_key(&d.settings.broker_url))
+}
+
+/// The broker the device was talking to at `at` (its last connect before then).
+fn broker_at(d: &DeviceFacts<'_>, at: Millis) -> String {
+    match d.history.connect_at(at) {
+        Some(i) => broker_of(d, &d.history.connects[i]),
+        None => broker_key(&d.settings.broker_url),
+    }
+}
+
+/// "device 2" / "设备 2".
+fn name(device: u32) -> (String, String) {
+    (
+        format!("device {}", device + 1),
+        format!("设备 {}", device + 1),
+    )
+}
+
+fn secs(ms: Millis) -> String {
+    format_seconds(ms)
+}
+
+/// The filter a broker matches for `$share/<group>/<filter>` and EMQX's `$queue/<filter>`.
+fn effective_filter(filter: &str) -> &str {
+    if let Some(rest) = filter.strip_prefix("$share/") {
+        return rest.split_once('/').map_or(rest, |(_, f)| f);
+    }
+    filter.strip_prefix("$queue/").unwrap_or(filter)
+}
+
+/// Whether `filter` (shared or not) matches `topic`.
+fn filter_matches(filter: &str, topic: &str) -> bool {
+    crate::topic::matches(effective_filter(filter), topic)
+}
+
+/// Up to `n` items joined by ", ", then "…" when there are more.
+fn list<S: AsRef<str>>(items: &[S], n: usize) -> String {
+    let mut s = items
+        .iter()
+        .take(n)
+        .map(|i| i.as_ref())
+        .collect::<Vec<_>>()
+        .join(", ");
+    if items.len() > n {
+        s.push_str(", …");
+    }
+    s
+}

@@ -1,0 +1,115 @@
+//! Recording files: gzip where the browser has CompressionStream, reading a chosen file back
+//! (gzip or plain JSON), with a bound on what it may unpack to, and downloads of bytes.
+
+use js_sys::{Array, Reflect, Uint8Array};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+
+fn js_err(e: JsValue) -> String {
+    e.as_string()
+        .or_else(|| {
+            e.dyn_ref::<js_sys::Error>()
+                .map(|x| String::from(x.message()))
+        })
+        .unwrap_or_else(|| format!("{e:?}"))
+}
+
+/// `new CompressionStream("gzip")` or `new DecompressionStream("gzip")`, when the browser
+/// has it. Design: web-sys marks these unstable, so they are made through `Reflect`.
+fn gzip_transform(name: &str) -> Option<web_sys::ReadableWritablePair> {
+    let ctor = Reflect::get(&js_sys::global(), &name.into()).ok()?;
+    let ctor: js_sys::Function = ctor.dyn_into().ok()?;
+    let stream = Reflect::construct(&ctor, &Array::of1(&"gzip".into())).ok()?;
+    Some(stream.unchecked_into())
+}
+
+fn blob_of(bytes: &[u8]) -> Result<web_sys::Blob, String> {
+    let parts = Array::of1(&Uint8Array::from(bytes).into());
+    web_sys::Blob::new_with_u8_array_sequence(&parts).map_err(js_err)
+}
+
+/// Whether bytes start like a gzip stream.
+pub fn is_gzip(bytes: &[u8]) -> bool {
+    bytes.starts_with(&[0x1f, 0x8b])
+}
+
+/// The text gzip-compressed, or `None` when this browser cannot compress.
+pub async fn gzip(text: &str) -> Result<Option<Vec<u8>>, String> {
+    let Some(pair) = gzip_transform("CompressionStream") else {
+        return Ok(None);
+    };
+    let stream = blob_of(text.as_bytes())?.stream().pipe_through(&pair);
+    read_all(stream, usize::MAX).await.map(Some)
+}
+
+/// Unpacks gzip bytes, refusing to produce more than `limit` bytes.
+pub async fn gunzip(bytes: &[u8], limit: usize) -> Result<Vec<u8>, String> {
+    let pair = gzip_transform("DecompressionStream").ok_or(
+        "this browser cannot unpack gzip (no DecompressionStream): unpack the file first (gunzip) and open the .json",
+    )?;
+    let stream = blob_of(bytes)?.stream().pipe_through(&pair);
+    read_all(stream, limit).await
+}
+
+/// Reads a stream to its end, at most `limit` bytes.
+async fn read_all(stream: web_sys::ReadableStream, limit: usize) -> Result<Vec<u8>, String> {
+    let reader: web_sys::ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
+    let mut out = Vec::new();
+    loop {
+        let chunk = JsFuture::from(reader.read()).await.map_err(|e| {
+            let why = js_err(e);
+            if why.contains("incorrect header") || why.contains("Junk") || why.contains("junk") {
+                "the gzip data is damaged".to_string()
+            } else {
+                format!("the gzip data could not be unpacked ({why})")
+            }
+        })?;
+        if Reflect::get(&chunk, &"done".into())
+            .ok()
+            .and_then(|d| d.as_bool())
+            == Some(true)
+        {
+            break;
+        }
+        let value = Reflect::get(&chunk, &"value".into()).map_err(js_err)?;
+        let bytes = Uint8Array::new(&value);
+        if out.len() + bytes.length() as usize > limit {
+            let _ = reader.cancel();
+            return Err(format!(
+                "it unpacks to more than {} MB",
+                limit / (1024 * 1024)
+            ));
+        }
+        out.extend(bytes.to_vec());
+    }
+    Ok(out)
+}
+
+/// The bytes of a chosen file.
+pub async fn read_bytes(file: &web_sys::File) -> Result<Vec<u8>, String> {
+    let buffer = JsFuture::from(file.array_buffer()).await.map_err(js_err)?;
+    Ok(Uint8Array::new(&buffer).to_vec())
+}
+
+/// Offers bytes as a download named `filename`.
+pub fn download_bytes(filename: &str, mime: &str, bytes: &[u8]) -> Result<(), String> {
+    let parts = Array::of1(&Uint8Array::from(bytes).into());
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(mime);
+    let blob =
+        web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options).map_err(js_err)?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(js_err)?;
+    let document = web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or("no document")?;
+    let a: web_sys::HtmlAnchorElement = document
+        .create_element("a")
+        .map_err(js_err)?
+        .dyn_into()
+        .map_err(|_| "not an anchor".to_string())?;
+    a.set_href(&url);
+    a.set_download(filename);
+    a.click();
+    let _ = web_sys::Url::revoke_object_url(&url);
+    Ok(())
+}

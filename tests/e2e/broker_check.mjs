@@ -1,0 +1,185 @@
+// The broker check through the page: the whole suite against mosquitto (defaults), against
+// mosquitto queueing QoS 0 with a 100-message queue, and against RabbitMQ 3.10 (web-mqtt),
+// asserting the cells where these brokers differ, and cross-checking offline cells with an
+// independent client (mosquitto_sub / mosquitto_pub) on the same broker.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync, chmodSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { assert, assertEq, freePort, mqttPub, root } from './harness.mjs';
+import { DevicePanel } from './page.mjs';
+
+/** Opens the section, sets N, starts the suite (from the keyboard) and waits for the table. */
+async function runSuite(page, d, { n = 500, timeout = 170_000, label }) {
+  const section = d.el('broker-check');
+  if (!(await section.evaluate((e) => e.open))) await section.locator('summary').first().click();
+  await d.fill('broker-check-queue-n', n);
+  const progress = d.el('broker-check-progress');
+  const total = Number(await progress.getAttribute('data-total'));
+  assertEq(total, 22, 'every check has a row before the run');
+  const t0 = Date.now();
+  // Keyboard usable: focus the button and press Enter.
+  await d.el('broker-check-start').focus();
+  await page.keyboard.press('Enter');
+  await d.root.locator('[data-testid="broker-check-progress"][data-state="running"]').waitFor({ timeout: 5_000 });
+  // While it runs, the running row has no outcome yet.
+  const running = await d.root.locator('[data-testid="broker-check-row"][data-status="running"]').first();
+  await running.waitFor({ timeout: 10_000 });
+  assertEq(await running.getAttribute('data-outcome'), '', 'a running row has an empty outcome');
+  await d.root.locator('[data-testid="broker-check-progress"][data-state="finished"]').waitFor({ timeout });
+  const took = Date.now() - t0;
+  const rows = await d.el('broker-check-row').evaluateAll((rs) => rs.map((r) => ({
+    check: r.dataset.check, outcome: r.dataset.outcome, dropped: r.dataset.dropped ?? null,
+    status: r.dataset.status, timeout: r.dataset.timeoutBased === '1',
+  })));
+  assertEq(await progress.getAttribute('data-done'), String(rows.length), 'progress: every row done');
+  const table = Object.fromEntries(rows.map((r) => [r.check, r.outcome]));
+  const { report, markdown } = await exportsOf(page, d);
+  const tookMs = Object.fromEntries(report.rows.map((r) => [r.check, r.tookMs]));
+  console.log(`     broker check against ${label} in ${(took / 1000).toFixed(1)} s (N = ${n}):`);
+  for (const r of rows) {
+    const ms = tookMs[r.check] == null ? '' : `${(tookMs[r.check] / 1000).toFixed(1)} s`;
+    console.log(`       ${r.check.padEnd(22)} ${(r.outcome + (r.dropped ? ` (dropped ${r.dropped})` : '') + (r.timeout ? ' (deadline)' : '')).padEnd(26)} ${ms}`);
+  }
+  const errors = rows.filter((r) => r.status === 'error');
+  for (const r of report.rows.filter((x) => x.status === 'error' || process.env.ACKSCOPE_E2E_EVIDENCE?.split(',').includes(x.check))) {
+    console.log(`     evidence of ${r.check}:\n       ${[...r.evidence, ...r.packets].join('\n       ')}`);
+  }
+  return { rows, table, took, errors, report, markdown };
+}
+
+/** The same experiment as offline-pP-sS with mosquitto's own clients: the QoS it arrived at, or 'lost'. */
+function independentOffline(broker, pubQos, subQos) {
+  const id = `indep-p${pubQos}s${subQos}-${process.pid}`;
+  const topic = `independent/${id}`;
+  const base = ['-h', '127.0.0.1', '-p', String(broker.tcp), '-i', id, '-t', topic];
+  execFileSync('mosquitto_sub', [...base, '-c', '-q', String(subQos), '-E']);
+  mqttPub(broker, topic, 'probe', pubQos);
+  const back = spawnSync('mosquitto_sub', [...base, '-c', '-q', String(subQos), '-C', '1', '-W', '2', '-F', '%q']);
+  // Wipe the session again (cleanSession=1).
+  execFileSync('mosquitto_sub', [...base, '-E']);
+  return back.status === 0 ? back.stdout.toString().trim() : 'lost';
+}
+
+async function exportsOf(page, d) {
+  const [json] = await Promise.all([page.waitForEvent('download'),
+    d.root.locator('[data-testid="broker-check-export"][data-format="json"]').click()]);
+  const report = JSON.parse(readFileSync(await json.path(), 'utf8'));
+  const [md] = await Promise.all([page.waitForEvent('download'),
+    d.root.locator('[data-testid="broker-check-export"][data-format="markdown"]').click()]);
+  return { report, markdown: readFileSync(await md.path(), 'utf8') };
+}
+
+function queueQos0Conf() {
+  const dir = mkdtempSync(path.join(tmpdir(), 'ackscope-bc-'));
+  chmodSync(dir, 0o755);
+  const conf = path.join(dir, 'queue.conf');
+  writeFileSync(conf, 'allow_anonymous true\nqueue_qos0_messages true\nmax_queued_messages 100\n');
+  chmodSync(conf, 0o644);
+  return conf;
+}
+
+/** A private RabbitMQ 3.10 with web-mqtt on free ports (scripts/rabbitmq.sh). */
+export async function startRabbit() {
+  const parent = mkdtempSync(path.join(tmpdir(), 'ackscope-rabbit-'));
+  chmodSync(parent, 0o755);
+  const dir = path.join(parent, 'node');
+  const [amqp, mqtt, ws, dist, epmd] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
+  execFileSync(path.join(root, 'scripts/rabbitmq.sh'), ['start', dir, amqp, mqtt, ws, dist, epmd].map(String), { stdio: 'inherit' });
+  return {
+    url: `ws://127.0.0.1:${ws}/ws`,
+    tcp: mqtt,
+    stop() {
+      execFileSync(path.join(root, 'scripts/rabbitmq.sh'), ['stop', dir], { stdio: 'inherit' });
+      rmSync(parent, { recursive: true, force: true });
+    },
+  };
+}
+
+export const scenarios = [
+  {
+    name: 'broker_check-mosquitto-defaults',
+    async run({ page, broker, screenshot }) {
+      const d = new DevicePanel(page, 0);
+      await d.fill('client-id', 'bc-dev');
+      const { table, rows, took, errors } = await runSuite(page, d, { label: 'mosquitto (defaults)' });
+      const evidenceOf = (id) => ''; // printed by runSuite with ACKSCOPE_E2E_EVIDENCE=id,...
+      assertEq(errors, [], 'no row failed');
+      assert(took < 120_000, `the suite takes under 2 minutes against a local mosquitto: ${took} ms`);
+      assertEq(table['offline-p0-s1'], 'lost', 'mosquitto drops QoS 0 for an offline subscriber');
+      assertEq(table['offline-p1-s1'], '1', 'QoS 1 is kept');
+      assertEq(table['offline-p2-s2'], '2', 'QoS 2 arrives as QoS 2');
+      assertEq(table['offline-p1-s0'], 'lost', 'a QoS 0 subscription queues nothing');
+      assertEq(table['session-present'], '1', 'Session Present = 1');
+      assertEq(table['clean-session-wipe'], 'wiped', 'cleanSession=1 wipes');
+      assertEq(table['retained'], 'delivered', 'retained delivered');
+      assertEq(table['redelivery'], 'dup', 'redelivered with DUP=1');
+      assertEq(table['will'], 'published', 'will published');
+      assertEq(table['dollar-topics'], 'excluded', '$SYS excluded from a first-level wildcard');
+      assertEq(table['zero-length-client-id'], 'accepted', 'empty ClientId accepted');
+      assertEq(table['queue-limit'], '>=500', 'mosquitto keeps 1000 by default: all 500');
+      assertEq(table['inflight-window'], '20', 'max_inflight_messages 20');
+      assertEq(table['max-payload'], '262144', 'the WebSocket listener stops at 262,144 bytes');
+      const keepalive = Number(table['keepalive-close']);
+      assert(keepalive >= 7_500 && keepalive <= 15_000, `closed after 1.5 x 5 s, within mosquitto's tick: ${keepalive}`);
+      assert(rows.find((r) => r.check === 'max-payload').timeout, 'the stall is a deadline-based answer, and says so');
+      // Independent client, same broker, same experiment.
+      assertEq(independentOffline(broker, 0, 1), 'lost', 'mosquitto_sub agrees on offline-p0-s1');
+      assertEq(independentOffline(broker, 1, 1), table['offline-p1-s1'], 'mosquitto_sub agrees on offline-p1-s1');
+      // Evidence: the packets that decided a cell, never a credential.
+      const evidence = d.root.locator('[data-testid="broker-check-row"][data-check="offline-p1-s1"] [data-testid="broker-check-evidence"]');
+      await evidence.locator('summary').click();
+      const text = await evidence.textContent();
+      assert(text.includes('CONNACK sessionPresent=1') && text.includes('bc-dev-chk1'), `evidence shows the packets: ${text.slice(0, 300)}`);
+      const { report, markdown } = await exportsOf(page, d);
+      assertEq(report.rows.length, 22, 'the JSON export has every row');
+      assertEq(report.rows.find((r) => r.check === 'offline-p1-s1').outcome, '1', 'with its outcome');
+      assert(markdown.includes('| `offline-p0-s1` | lost |'), `the Markdown table: ${markdown.slice(0, 400)}`);
+      // Chinese labels, same data.
+      await page.locator('[data-testid="lang"]').selectOption('zh-CN');
+      await d.root.locator('text=服务端检测').first().waitFor();
+      assertEq(await d.root.locator('[data-testid="broker-check-row"][data-check="offline-p0-s1"]').getAttribute('data-outcome'), 'lost', 'data-outcome does not change with the language');
+      await page.locator('[data-testid="lang"]').selectOption('en');
+      await d.el('broker-check').scrollIntoViewIfNeeded();
+      await screenshot('broker-check');
+    },
+  },
+  {
+    name: 'broker_check-mosquitto-queue-qos0-and-100-messages',
+    brokerConf: queueQos0Conf,
+    async run({ page, broker }) {
+      const d = new DevicePanel(page, 0);
+      await d.fill('client-id', 'bc-q0');
+      const { table, rows, errors } = await runSuite(page, d, { label: 'mosquitto (queue_qos0_messages true, max_queued_messages 100)' });
+      assertEq(errors, [], 'no row failed');
+      assert(['0', '1'].includes(table['offline-p0-s1']), `QoS 0 kept for the offline subscriber: ${table['offline-p0-s1']}`);
+      const kept = Number(table['queue-limit']);
+      // At the cap mosquitto's count varies by one (reference/brokers.md).
+      assert(kept >= 99 && kept <= 101, `100 kept of 500: ${table['queue-limit']}`);
+      assertEq(rows.find((r) => r.check === 'queue-limit').dropped, 'newest', 'the newest are dropped');
+      assertEq(independentOffline(broker, 0, 1), table['offline-p0-s1'], 'mosquitto_sub agrees on offline-p0-s1');
+    },
+  },
+];
+
+/** RabbitMQ takes ~20 s to start: run by `make test-brokers` (ACKSCOPE_E2E_RABBITMQ=1). */
+export const rabbitScenarios = [
+  {
+    name: 'broker_check-rabbitmq-3.10',
+    async run({ page }) {
+      const rabbit = await startRabbit();
+      try {
+        const d = new DevicePanel(page, 0);
+        await d.fill('broker-url', rabbit.url);
+        await d.fill('client-id', 'bc-rabbit');
+        const { table, errors } = await runSuite(page, d, { label: 'RabbitMQ 3.10 (web-mqtt)', timeout: 240_000 });
+        assertEq(errors.map((e) => e.check).filter((c) => c !== 'dollar-topics'), [], 'no row failed');
+        assert(['0', '1'].includes(table['offline-p0-s2']), `QoS 0 delivered on return: ${table['offline-p0-s2']}`);
+        assertEq(table['offline-p2-s2'], '1', 'QoS 2 arrives as QoS 1');
+        assertEq(table['offline-p1-s1'], '1', 'QoS 1 kept');
+      } finally {
+        rabbit.stop();
+      }
+    },
+  },
+];
