@@ -13,7 +13,7 @@ export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 # --- Debian packages --------------------------------------------------------------------
 # rabbitmq-server: a second real broker for the broker check's end-to-end tests
 # (scripts/rabbitmq.sh runs a private one on free ports; the system service is not used).
-packages=(chromium chromium-driver mosquitto mosquitto-clients rabbitmq-server)
+packages=(chromium chromium-driver mosquitto mosquitto-clients rabbitmq-server fonts-noto-cjk)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -13,3 +13,8 @@ pub fn remaining(deadline: Millis, now: Millis) -> Millis {
 pub fn format_seconds(ms: Millis) -> String {
     format!("{:.1} s", ms as f64 / 1000.0)
 }
+
+/// The same duration as the Chinese page writes it: `1.5 秒`.
+pub fn format_seconds_zh(ms: Millis) -> String {
+    format!("{:.1} 秒", ms as f64 / 1000.0)
+}

@@ -94,6 +94,10 @@ impl Devices {
         let id = self.next_id;
         self.next_id += 1;
         let mut form = DeviceForm::new(id as usize, &default_broker_url());
+        // A `?broker=` link naming another machine is a broker from a link: confirm it
+        // before credentials go there.
+        form.broker_needs_confirm =
+            query_param("broker").is_some_and(|b| !crate::view::profile::is_loopback_broker(&b));
         if let Some(p) = profile {
             p.apply(&mut form);
         }

@@ -290,6 +290,22 @@ pub fn broker_url_problem(url: &str) -> Option<Bilingual> {
     })
 }
 
+/// Whether a broker URL points at this machine (`localhost`, `127.x`, `[::1]`): a link that
+/// pre-fills such a broker cannot send credentials anywhere else.
+pub fn is_loopback_broker(url: &str) -> bool {
+    let rest = url.trim().split_once("://").map_or(url.trim(), |(_, r)| r);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host = if let Some(v6) = authority.strip_prefix('[') {
+        v6.split(']').next().unwrap_or_default()
+    } else {
+        authority.rsplit_once(':').map_or(authority, |(h, _)| h)
+    };
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
 /// Whether connecting this device must first ask the user to confirm the broker host: it
 /// came from a link or a file, and this connect would send credentials to it.
 pub fn needs_broker_confirm(f: &DeviceForm) -> bool {
@@ -343,6 +359,20 @@ pub fn import_json(text: &str) -> Result<Vec<Profile>, String> {
 /// The localStorage key under which unreadable saved profiles are kept, at `now_ms`.
 pub fn unreadable_backup_key(storage_key: &str, now_ms: u64) -> String {
     format!("{storage_key}.unreadable-{now_ms}")
+}
+
+#[cfg(test)]
+mod loopback_tests {
+    use super::is_loopback_broker;
+
+    #[test]
+    fn only_this_machine_counts_as_loopback() {
+        assert!(is_loopback_broker("ws://127.0.0.1:9001/mqtt"));
+        assert!(is_loopback_broker("ws://localhost:9001"));
+        assert!(is_loopback_broker("wss://[::1]:443/mqtt"));
+        assert!(!is_loopback_broker("wss://broker.example.com/mqtt"));
+        assert!(!is_loopback_broker("ws://127.0.0.1.evil.example:80/mqtt"));
+    }
 }
 
 #[cfg(test)]

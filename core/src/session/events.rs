@@ -81,6 +81,7 @@ pub struct PacketRecord {
     pub direction: Direction,
     pub socket: SocketId,
     pub summary: PacketSummary,
+    #[serde(with = "crate::serde_names::bytes")]
     pub raw: Vec<u8>,
 }
 
@@ -195,7 +196,7 @@ impl CloseReason {
     pub fn text(&self) -> Bilingual {
         match self {
             Self::UserDisconnect => Bilingual::new("Disconnected (DISCONNECT sent; the broker discards the will).", "已断开(已发送 DISCONNECT;服务端丢弃遗嘱)。"),
-            Self::UserDrop => Bilingual::new("Dropped: socket closed without DISCONNECT. The broker notices at once and publishes the will.", "已掐断:未发送 DISCONNECT 直接关闭连接。服务端立即察觉并发布遗嘱。"),
+            Self::UserDrop => Bilingual::new("Dropped: socket closed without DISCONNECT. The broker notices at once and publishes the will.", "已强制断开(不发 DISCONNECT):直接关闭连接。服务端立即察觉并发布遗嘱。"),
             Self::SocketClosed => Bilingual::new("The connection was closed by the broker or the network.", "连接被服务端或网络关闭。"),
             Self::SocketFailed => Bilingual::new("Could not open the WebSocket: is the broker running, and is the URL right (ws://host:port/path)?", "无法打开 WebSocket:服务端是否在运行,URL(ws://主机:端口/路径)是否正确?"),
             Self::ConnackTimeout => Bilingual::new("No CONNACK arrived in time: the endpoint may not be an MQTT broker.", "未及时收到 CONNACK:该地址可能不是 MQTT 服务端。"),
@@ -220,6 +221,7 @@ pub struct IncomingMessage {
     pub at: Millis,
     pub socket: SocketId,
     pub topic: String,
+    #[serde(with = "crate::serde_names::bytes")]
     pub payload: Vec<u8>,
     pub qos: Qos,
     pub dup: bool,

@@ -6,7 +6,7 @@
 //! evidence allows one story; otherwise it is inferred and its text names the stories.
 
 use crate::text::Bilingual;
-use crate::time::{format_seconds, Millis};
+use crate::time::{format_seconds, format_seconds_zh, Millis};
 
 /// The kind of an incoming message, as `data-verdict` spells it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -212,10 +212,10 @@ impl Evidence {
                 format!("PUBREL 之前的 QoS 2 重发,id {packet_id}"),
             ),
             Evidence::PushedIntoDeadConnection { delay_ms, .. } => {
-                let d = format_seconds(*delay_ms);
+                let (d, z) = (format_seconds(*delay_ms), format_seconds_zh(*delay_ms));
                 Bilingual::new(
                     format!("delayed {d}: first pushed into the dead connection"),
-                    format!("延迟 {d}:首次推送到失效连接之后"),
+                    format!("延迟 {z}:首次推送到失效连接之后"),
                 )
             }
             Evidence::DupFlag => Bilingual::new("DUP=1", "DUP=1"),
@@ -231,30 +231,30 @@ impl Evidence {
                 sent_at,
                 away_since,
             } => {
-                let d = format_seconds(sent_at.saturating_sub(*away_since));
+                let (d, z) = (format_seconds(sent_at.saturating_sub(*away_since)), format_seconds_zh(sent_at.saturating_sub(*away_since)));
                 Bilingual::new(
                     format!("sent {d} after this device went away"),
-                    format!("在本设备离线 {d} 后发送"),
+                    format!("在本设备离线 {z} 后发送"),
                 )
             }
             Evidence::SentBeforeGoingAway {
                 sent_at,
                 away_since,
             } => {
-                let d = format_seconds(away_since.saturating_sub(*sent_at));
+                let (d, z) = (format_seconds(away_since.saturating_sub(*sent_at)), format_seconds_zh(away_since.saturating_sub(*sent_at)));
                 Bilingual::new(
                     format!("sent {d} before this device went away: in flight across the reconnect, or held by the broker's inflight window"),
-                    format!("在本设备离线前 {d} 发送:跨越重连时仍在途中,或被服务端的在途窗口扣留"),
+                    format!("在本设备离线前 {z} 发送:跨越重连时仍在途中,或被服务端的在途窗口扣留"),
                 )
             }
             Evidence::SentBeforeConnect {
                 sent_at,
                 connack_at,
             } => {
-                let d = format_seconds(connack_at.saturating_sub(*sent_at));
+                let (d, z) = (format_seconds(connack_at.saturating_sub(*sent_at)), format_seconds_zh(connack_at.saturating_sub(*sent_at)));
                 Bilingual::new(
                     format!("sent {d} before this connection's CONNACK; no earlier connection seen: stored while away, or in flight"),
-                    format!("在本次连接 CONNACK 之前 {d} 发送;未见更早的连接:离线期间存储,或仍在途中"),
+                    format!("在本次连接 CONNACK 之前 {z} 发送;未见更早的连接:离线期间存储,或仍在途中"),
                 )
             }
             Evidence::ReplayBurst { after_connack_ms } => Bilingual::new(
