@@ -40,6 +40,10 @@ impl Session {
         if config.client_id.is_empty() && !config.clean_session {
             return Err(CommandError::EmptyClientIdNeedsCleanSession);
         }
+        if config.seed != self.config.seed {
+            // Each device jitters its own way: the seed comes with the settings.
+            self.reseed(config.seed);
+        }
         self.config = config;
         self.wants_online = true;
         // The user tries again: the backoff and the failure count start afresh.

@@ -69,6 +69,12 @@ impl Connection {
         }
     }
 
+    /// When the socket was asked for: an opening that takes longer than the CONNACK
+    /// timeout is given up (a handshake that never completes must not hang forever).
+    pub fn open_deadline(&self) -> Millis {
+        self.connect_sent_at + self.settings.connack_timeout_ms
+    }
+
     pub fn connack_at(&self) -> Option<Millis> {
         match self.phase {
             Phase::Connected { connack_at } => Some(connack_at),

@@ -166,6 +166,8 @@ pub enum CloseReason {
     SocketClosed,
     /// The socket could not be opened at all.
     SocketFailed,
+    /// The WebSocket did not finish opening within the CONNACK timeout.
+    OpenTimeout,
     ConnackTimeout,
     PingTimeout,
     Refused(ConnackRefusal),
@@ -198,7 +200,8 @@ impl CloseReason {
             Self::UserDisconnect => Bilingual::new("Disconnected (DISCONNECT sent; the broker discards the will).", "已断开(已发送 DISCONNECT;服务端丢弃遗嘱)。"),
             Self::UserDrop => Bilingual::new("Dropped: socket closed without DISCONNECT. The broker notices at once and publishes the will.", "已强制断开(不发 DISCONNECT):直接关闭连接。服务端立即察觉并发布遗嘱。"),
             Self::SocketClosed => Bilingual::new("The connection was closed by the broker or the network.", "连接被服务端或网络关闭。"),
-            Self::SocketFailed => Bilingual::new("Could not open the WebSocket: is the broker running, and is the URL right (ws://host:port/path)?", "无法打开 WebSocket:服务端是否在运行,URL(ws://主机:端口/路径)是否正确?"),
+            Self::SocketFailed => Bilingual::new("Could not open the WebSocket: the broker is not running, the URL is wrong (ws://host:port/path), or the network is down.", "无法打开 WebSocket:服务端未运行、URL(ws://主机:端口/路径)有误,或网络不通。"),
+            Self::OpenTimeout => Bilingual::new("The WebSocket did not open in time: the network drops the handshake, or the host does not answer.", "WebSocket 未能及时打开:网络丢弃了握手,或主机没有应答。"),
             Self::ConnackTimeout => Bilingual::new("No CONNACK arrived in time: the endpoint may not be an MQTT broker.", "未及时收到 CONNACK:该地址可能不是 MQTT 服务端。"),
             Self::PingTimeout => Bilingual::new("No PINGRESP in time: the connection is considered lost.", "未及时收到 PINGRESP:认为连接已断开。"),
             Self::Refused(r) => r.text(),

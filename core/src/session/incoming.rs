@@ -184,9 +184,11 @@ impl Session {
     ) -> Observation {
         let probe = Probe::parse(p.payload());
         let key = delivery_key(p.topic_name(), p.payload(), probe.as_ref());
-        let probe_seen_before = probe
-            .as_ref()
-            .is_some_and(|pr| self.probes.record(&pr.series, pr.seq));
+        // A QoS 2 resend before PUBREL is the same delivery: not counted twice.
+        let probe_seen_before = !qos2_repeat
+            && probe
+                .as_ref()
+                .is_some_and(|pr| self.probes.record(&pr.series, pr.seq));
         // A plain payload (a heartbeat "on") repeats by nature: only a DUP=1 copy is linked
         // to one pushed into a dead connection. A probe is unique by its header.
         let dead_delivery_at = if dup || probe.is_some() {

@@ -47,6 +47,10 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 /// broker that accepts and then fails (a poison message, a protocol error) into a
 /// reconnect every second, forever.
 const STABLE_CONNECTION_MS: Millis = 30_000;
+/// A connection closed by the broker or the network (not a protocol failure) that lasted
+/// this long after CONNACK also restarts the backoff: a flapping network must not push a
+/// device to the 30 s ceiling while each of its connections works.
+const STABLE_AFTER_NETWORK_CLOSE_MS: Millis = 2_000;
 /// The same protocol failure this many times in a row stops automatic reconnects.
 pub const MAX_IDENTICAL_FAILURES: u32 = 5;
 
@@ -340,10 +344,15 @@ impl Session {
         reason: CloseReason,
         final_: bool,
     ) {
+        let stable_after = if reason.is_protocol_failure() {
+            STABLE_CONNECTION_MS
+        } else {
+            STABLE_AFTER_NETWORK_CLOSE_MS
+        };
         if self
             .last_connack_at
             .take()
-            .is_some_and(|t| now.saturating_sub(t) >= STABLE_CONNECTION_MS)
+            .is_some_and(|t| now.saturating_sub(t) >= stable_after)
         {
             self.reconnect_attempt = 0;
             self.failure_streak = None;
@@ -433,6 +442,10 @@ impl Session {
             silent_since,
             taken_over,
         });
+    }
+
+    pub(crate) fn reseed(&mut self, seed: u64) {
+        self.rng = seed | 1;
     }
 
     /// Exponential backoff, capped, with +-25% jitter so that many devices do not retry in step.

@@ -549,7 +549,7 @@ fn incoming_qos2_is_delivered_exactly_once_even_if_resent_before_pubrel() {
         true,
     ));
     let verdicts: Vec<VerdictKind> = h.messages().iter().map(|m| m.verdict.kind).collect();
-    assert_eq!(verdicts, vec![VerdictKind::Live, VerdictKind::Duplicate]);
+    assert_eq!(verdicts, vec![VerdictKind::Live, VerdictKind::Redelivered]);
     h.broker_sends(PubrelPacket::new(4));
     assert_eq!(h.sent_kinds().last(), Some(&PacketKind::Pubcomp));
 }
@@ -1495,4 +1495,103 @@ fn a_new_publish_reusing_an_unacknowledged_id_is_reported() {
         .events
         .iter()
         .any(|e| matches!(e, Event::PacketIdReused { packet_id: 7, .. })));
+}
+
+// ---- faults found by the network tests ---------------------------------------------------
+
+#[test]
+fn two_devices_with_their_own_seeds_do_not_retry_in_step() {
+    let delays = |seed: u64| {
+        let mut h = Harness::new(config());
+        h.session
+            .connect_with(SessionConfig { seed, ..config() }, h.now)
+            .expect("ok");
+        h.drain();
+        let mut out = vec![];
+        for _ in 0..4 {
+            h.session.handle_socket_closed(h.socket(), h.now);
+            h.drain();
+            let at = h.session.poll_timeout().expect("a reconnect");
+            out.push(at - h.now);
+            h.now = at;
+            h.session.handle_timeout(h.now);
+            h.drain();
+        }
+        out
+    };
+    assert_ne!(delays(1), delays(0xdead_beef));
+}
+
+#[test]
+fn a_websocket_that_never_opens_is_given_up_after_the_connack_timeout() {
+    let mut h = Harness::new(config());
+    h.session.connect(h.now).expect("ok");
+    h.drain();
+    assert_eq!(h.session.poll_timeout(), Some(h.now + 10_000));
+    h.advance(10_000);
+    assert!(h.events.iter().any(|e| matches!(
+        e,
+        Event::Closed {
+            reason: CloseReason::OpenTimeout,
+            ..
+        }
+    )));
+    assert!(matches!(h.session.state(), ConnState::Reconnecting { .. }));
+}
+
+#[test]
+fn a_probe_series_pauses_while_its_device_reconnects_and_catches_up() {
+    let mut h = Harness::new(config());
+    h.connect(false);
+    h.session
+        .start_probe_series("t", 1, probe_plan(5, 100), 7, h.now)
+        .expect("started");
+    h.drain();
+    h.session.handle_socket_closed(h.socket(), h.now);
+    h.drain();
+    assert_eq!(
+        h.session.timer_table().get(timers::Timer::ProbeSeries),
+        None,
+        "no busy timer while reconnecting"
+    );
+    h.now += 1_500;
+    h.sent.clear();
+    h.connect(true);
+    h.advance(0);
+    assert_eq!(
+        sent_probe_seqs(&h),
+        vec![1, 2, 3, 4, 5],
+        "probe 1 resent with the session, the due ones go out on return"
+    );
+    assert!(!h
+        .events
+        .iter()
+        .any(|e| matches!(e, Event::ProbeSeriesStopped { .. })));
+}
+
+#[test]
+fn a_flapping_network_does_not_push_the_backoff_to_its_ceiling() {
+    let mut h = Harness::new(config());
+    h.connect(false);
+    let mut delays = vec![];
+    for _ in 0..6 {
+        h.now += 2_500;
+        h.session.handle_socket_closed(h.socket(), h.now);
+        h.drain();
+        let at = h.session.poll_timeout().expect("a reconnect");
+        delays.push(at - h.now);
+        h.now = at;
+        h.session.handle_timeout(h.now);
+        h.drain();
+        h.session.handle_socket_open(h.socket(), h.now);
+        h.drain();
+        h.broker_sends(ConnackPacket::new(
+            true,
+            ConnectReturnCode::ConnectionAccepted,
+        ));
+    }
+    assert!(
+        delays.iter().all(|d| *d <= 1_250),
+        "each connection worked for 2.5 s: {delays:?}"
+    );
 }

@@ -72,6 +72,7 @@ impl Session {
         table.set(Timer::Reconnect, self.reconnect_at);
         if let Some(conn) = &self.current {
             match conn.phase {
+                Phase::Opening => table.set(Timer::Connack, Some(conn.open_deadline())),
                 Phase::AwaitingConnack { deadline } => table.set(Timer::Connack, Some(deadline)),
                 Phase::Connected { .. } if conn.silent_since.is_none() => {
                     table.set(Timer::Ping, conn.ping_due_at());
@@ -100,9 +101,15 @@ impl Session {
                 .map(|h| h.broker_deadline)
                 .min(),
         );
+        // A series pauses while its device reconnects (probes due meanwhile go out on
+        // return); without a wish to be online it fires, to stop with its reason.
+        let can_send = self.live_socket().is_some() || !self.wants_online;
         table.set(
             Timer::ProbeSeries,
-            self.probe_series.as_ref().and_then(|r| r.next_at()),
+            self.probe_series
+                .as_ref()
+                .and_then(|r| r.next_at())
+                .filter(|_| can_send),
         );
         table
     }
@@ -129,7 +136,18 @@ impl Session {
                     self.open_connection(now);
                 }
             }
-            Timer::Connack => self.fail_current(now, CloseReason::ConnackTimeout),
+            Timer::Connack => {
+                let opening = self
+                    .current
+                    .as_ref()
+                    .is_some_and(|c| c.phase == Phase::Opening);
+                let reason = if opening {
+                    CloseReason::OpenTimeout
+                } else {
+                    CloseReason::ConnackTimeout
+                };
+                self.fail_current(now, reason);
+            }
             Timer::PingResponse => self.fail_current(now, CloseReason::PingTimeout),
             Timer::Ping => {
                 let Some(socket) = self.live_socket() else {

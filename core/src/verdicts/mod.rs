@@ -113,6 +113,15 @@ pub fn classify(o: &Observation) -> Verdict {
     if o.retain && o.delivered_before_on_connection {
         return v(VerdictKind::Retained, Certain, Evidence::RetainedCopy);
     }
+    // A QoS 2 PUBLISH resent before PUBREL is the same delivery again (its PUBREC was
+    // lost): the application gets it once, so it is no duplicate.
+    if let Some(packet_id) = o.qos2_repeat_of {
+        return v(
+            VerdictKind::Redelivered,
+            Certain,
+            Evidence::Qos2IdAwaitingRelease { packet_id },
+        );
+    }
     if let (Some((series, seq, _)), true) = (&o.probe, o.probe_seen_before) {
         return v(
             VerdictKind::Duplicate,
@@ -121,13 +130,6 @@ pub fn classify(o: &Observation) -> Verdict {
                 series: series.clone(),
                 seq: *seq,
             },
-        );
-    }
-    if let Some(packet_id) = o.qos2_repeat_of {
-        return v(
-            VerdictKind::Duplicate,
-            Certain,
-            Evidence::Qos2IdAwaitingRelease { packet_id },
         );
     }
     if let Some(first_at) = o.dead_delivery_at {
@@ -208,8 +210,8 @@ impl Evidence {
                 format!("已收到过的探测 {series}#{seq}"),
             ),
             Evidence::Qos2IdAwaitingRelease { packet_id } => Bilingual::new(
-                format!("QoS 2 resend before PUBREL, id {packet_id}"),
-                format!("PUBREL 之前的 QoS 2 重发,id {packet_id}"),
+                format!("QoS 2 resend before PUBREL, id {packet_id}: the same delivery again, not a second one"),
+                format!("PUBREL 之前的 QoS 2 重发,id {packet_id}:同一次投递的重发,并非第二次投递"),
             ),
             Evidence::PushedIntoDeadConnection { delay_ms, .. } => {
                 let (d, z) = (format_seconds(*delay_ms), format_seconds_zh(*delay_ms));
