@@ -1,5 +1,5 @@
 # ackscope: `make serve` to use it, `make test` to test it. Both install what is missing.
-.PHONY: setup serve build test bench fuzz clean soak
+.PHONY: setup serve build test test-brokers bench fuzz clean soak
 
 setup:
 	@scripts/setup.sh
@@ -12,6 +12,11 @@ build: setup
 
 test: setup
 	@scripts/test.sh
+
+# The broker check end to end against RabbitMQ 3.10 (make test covers mosquitto; a private RabbitMQ
+# starts in about 20 s, so it is not part of `make test`; CI runs both).
+test-brokers: setup
+	@scripts/build.sh && ACKSCOPE_E2E_RABBITMQ=1 node tests/e2e/run.mjs broker_check-rabbitmq
 
 bench: setup
 	@scripts/bench.sh

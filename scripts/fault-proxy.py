@@ -8,18 +8,20 @@ break the network, through a control port. Both ports bind 127.0.0.1 only.
 
 A port of 0 (the default) picks a free one. Once both ports listen, one JSON line goes to
 stdout: {"listen": PORT, "control": PORT, "upstream": PORT}. Point the device at
-ws://127.0.0.1:LISTEN/mqtt. Stop the proxy with SIGTERM or SIGINT.
+ws://127.0.0.1:LISTEN/mqtt. Stop the proxy with SIGTERM or SIGINT; it also stops when the
+process that started it ends.
 
 Commands, either as HTTP (`curl -s 127.0.0.1:CONTROL/cut`, `/blackhole/on`, `/latency/200`)
 or as one line over TCP (`echo 'blackhole on' | nc 127.0.0.1 CONTROL`); each answers one JSON
 object:
     cut [rst|fin]     close every connection at once, both sides, no WebSocket close frame:
                       with a TCP RST (default) or a plain FIN.
-    cut-mid [publish] arm: the next broker->client chunk (with `publish`: the next one holding a
-                      WebSocket frame that carries an MQTT PUBLISH) is forwarded only up to the
-                      middle of that frame, then that connection is closed on both sides. What
-                      was cut (the PUBLISH's topic, packet id, QoS, DUP and payload) shows in
-                      `stats` as `cut_mid`.
+    cut-mid [publish|off]  arm (or disarm): the next broker->client chunk (with `publish`: the
+                      next one holding a whole WebSocket frame that carries an MQTT PUBLISH) is
+                      forwarded only up to the middle of that frame, nothing more goes up, and
+                      that connection is closed on both sides (plain close, after the partial
+                      bytes). What was cut (topic, packet id, QoS, DUP, payload of the PUBLISH)
+                      shows in `stats` as `cut_mid`.
     blackhole on|off  on: the sockets stay open and every byte already flowing is dropped, both
                       ways; a side that closes meanwhile is not told to the other side. New
                       connections are accepted but held (no upstream, bytes kept), as a real
@@ -33,6 +35,7 @@ object:
 import argparse
 import asyncio
 import json
+import os
 import signal
 import socket
 import struct
@@ -341,7 +344,7 @@ class Proxy:
             self.stats["cuts"] += n
             return {"ok": True, "cut": n, "mode": "rst" if hard else "fin"}
         if cmd == "cut-mid":
-            self.cut_mid = "publish" if args and args[0] == "publish" else "any"
+            self.cut_mid = None if args == ["off"] else "publish" if args == ["publish"] else "any"
             return {"ok": True, "armed": self.cut_mid, "open": len(self.pairs)}
         if cmd in ("blackhole", "refuse") and args and args[0] in ("on", "off"):
             on = args[0] == "on"
@@ -412,7 +415,16 @@ async def main():
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+
+    async def orphan_watch(parent=os.getppid()):
+        # A test runner that dies without stopping the proxy must not leave it behind.
+        while os.getppid() == parent:
+            await asyncio.sleep(1)
+        stop.set()
+
+    watch = asyncio.ensure_future(orphan_watch())
     await stop.wait()
+    watch.cancel()
     server.close()
     control.close()
     for p in list(proxy.pairs):

@@ -295,6 +295,8 @@ impl Device {
                 while let Some(action) = s.session.poll_action() {
                     match action {
                         Action::Open { socket, url } => {
+                            // The diagnostics compare brokers by the URL each connection used.
+                            s.history.connecting_to(&url);
                             let weak = Rc::downgrade(&self.0);
                             match BrowserSocket::open(&url, move |input| {
                                 Device::socket_input(&weak, socket, input)

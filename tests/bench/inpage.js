@@ -66,11 +66,13 @@
   B.watchSocket = () => {
     B.socketOpenAt = null;
     B.firstMsgAt = null;
+    B.socketsOpened = 0;
     if (B.OrigWebSocket) return;
     const Orig = (B.OrigWebSocket = window.WebSocket);
     window.WebSocket = class extends Orig {
       constructor(...args) {
         super(...args);
+        B.socketsOpened += 1;
         this.addEventListener('open', () => { B.socketOpenAt ??= now(); }, { once: true });
         this.addEventListener('message', () => { B.firstMsgAt ??= now(); }, { once: true });
       }

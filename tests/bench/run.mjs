@@ -14,6 +14,7 @@
 //   BENCH_BURST=5000          live QoS 1 burst against mosquitto's default limits
 //   BENCH_BURST_RUNS=3        runs of the burst per receiver (the receivers take turns)
 //   BENCH_HELD=1000000        messages held by one device (memory, filter, scroll); 0 skips
+//   BENCH_HELD_MAX_S=300      stop filling after this long and measure what is held
 //   BENCH_LOADS=5             page loads for the first-render time
 //   BENCH_PUBLISHERS=4        mosquitto_pub processes that fill a queue (the drain, the held run)
 //   BENCH_ONLY=weight,drain,burst,held   a subset of the scenarios, in this order
@@ -26,7 +27,7 @@ import { gzipSync, constants as zlibConst } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { Browser } from './cdp.mjs';
 import { serveBench, mqttBundlePath } from './serve.mjs';
-import { startBroker } from '../e2e/harness.mjs';
+import { startBroker as harnessBroker } from '../e2e/harness.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
@@ -36,6 +37,7 @@ const drainRuns = Math.max(1, Number(env('BENCH_DRAIN_RUNS', 1)));
 const burstSize = Number(env('BENCH_BURST', 5000));
 const burstRuns = Number(env('BENCH_BURST_RUNS', 3));
 const heldSize = Number(env('BENCH_HELD', 1_000_000));
+const heldMaxS = Number(env('BENCH_HELD_MAX_S', 300));
 const loads = Number(env('BENCH_LOADS', 5));
 const publishers = Math.max(1, Number(env('BENCH_PUBLISHERS', 4)));
 const only = env('BENCH_ONLY', 'weight,drain,burst,held').split(',');
@@ -54,6 +56,15 @@ const targets = [];
 const target = (what, ok, detail) => { targets.push({ what, ok, detail }); log(`   target ${what}: ${verdict(ok)} (${detail})`); };
 
 // --- broker and publishers ------------------------------------------------------------------
+/** tests/e2e/harness.mjs's mosquitto (scripts/broker.sh), remembered until stopped; its folder goes with it. */
+const brokers = new Set();
+async function startBroker(conf) {
+  const b = await harnessBroker(conf);
+  brokers.add(b);
+  const stop = b.stop.bind(b);
+  b.stop = () => { brokers.delete(b); stop(); rmSync(b.dir, { recursive: true, force: true }); };
+  return b;
+}
 const confDir = mkdtempSync(path.join(tmpdir(), 'ackscope-bench-conf-'));
 const unboundedConf = path.join(confDir, 'unbounded.conf');
 writeFileSync(unboundedConf, 'allow_anonymous true\nmax_queued_messages 0\n');
@@ -93,7 +104,10 @@ async function open(variant, broker) {
   const ready = variant === 'ackscope'
     ? 'document.readyState === "complete" && !!document.querySelector(\'[data-testid="device"][data-index="0"] [data-testid="connect"]\')'
     : 'document.readyState === "complete" && !!window.mq';
-  const page = await browser.newPage(`${site.origin}${v.path(broker)}`, { ready });
+  const crashed = '!!document.querySelector(\'[data-testid="page-crash"]\')';
+  const page = await browser.newPage(`${site.origin}${v.path(broker)}`, { ready: `(${ready}) || ${crashed}` });
+  const panic = await page.evaluate(`${crashed} && document.querySelector('[data-testid="page-crash"]').innerText.split('\\n').slice(0, 3).join(' / ')`);
+  if (panic) { await page.close(); throw new Error(`the page crashed: ${panic}`); }
   await page.evaluate(inpage);
   return page;
 }
@@ -305,26 +319,31 @@ async function held() {
   let page;
   try {
     page = await open('ackscope', broker);
+    await page.evaluate('__bench.watchSocket()');
     await page.evaluate(`__bench.ackConnectSubscribe(${JSON.stringify({ url: broker.url, clientId: 'bench-held', clean: true, topic, qos: 1 })})`);
-    const batch = 50_000;
+    // Published in batches, at most one batch ahead of the page: with a deep backlog the page's
+    // PINGRESP waits behind it. QoS 0 can be lost (a dropped connection): once the count has
+    // not moved for 10 s, what is missing counts as lost and publishing goes on.
+    const batch = 10_000;
     const t0 = Date.now();
-    let published = 0; let listed = 0; let lastChange = Date.now();
+    let published = 0; let listed = 0; let lost = 0; let lastChange = Date.now();
     const total = () => page.evaluate('__bench.total()');
-    while (listed < heldSize) {
-      // Keep at most two batches ahead of the page, so that the broker's queue stays bounded.
-      if (published < heldSize && published - listed <= batch) {
-        const count = Math.min(batch, heldSize - published);
+    while (listed < heldSize && Date.now() - t0 < heldMaxS * 1000) {
+      if (published - lost - listed <= batch && listed + (published - lost - listed) < heldSize) {
+        const count = Math.min(batch, heldSize - (published - lost));
         await publish(broker, topic, published + 1, count, { qos, procs: publishers });
         published += count;
       } else {
-        await sleep(250);
+        await sleep(200);
       }
       const n = await total();
       if (n !== listed) { listed = n; lastChange = Date.now(); }
-      if (published >= heldSize && Date.now() - lastChange > 5000) break; // QoS 0: what is lost stays lost
+      if (Date.now() - lastChange > 10_000 && published - lost > listed) { lost = published - listed; lastChange = Date.now(); }
     }
     const secs = (Date.now() - t0) / 1000;
-    log(`   fill: ${fmt(listed)} of ${fmt(heldSize)} listed in ${fmt(secs, 1)} s (${fmt(listed / secs)} msg/s, publishers included)`);
+    const sockets = await page.evaluate('__bench.socketsOpened');
+    log(`   fill: ${fmt(listed)} of ${fmt(heldSize)} listed in ${fmt(secs, 1)} s (${fmt(listed / secs)} msg/s, publishers included)${listed < heldSize ? `: stopped after BENCH_HELD_MAX_S=${heldMaxS} s` : ''}`);
+    if (lost || sockets > 1) log(`   during the fill: ${fmt(lost)} messages published and never listed; the page opened ${sockets} WebSockets (1 = it never reconnected)`);
     await sleep(1000);
     const mem = await page.evaluate(`({ js: performance.memory?.usedJSHeapSize ?? null,
       wasm: window.__benchWasm?.memory?.buffer?.byteLength ?? null, dom: document.getElementsByTagName('*').length,
@@ -383,9 +402,13 @@ const started = Date.now();
 const mosq = spawnSync('mosquitto', ['-h'], { encoding: 'utf8', env: { ...process.env, PATH: `${process.env.PATH}:/usr/sbin:/sbin` } })
   .stdout.split('\n')[0];
 browser = await Browser.launch();
-// Chromium runs in its own process group: end it if this run is interrupted.
+// Chromium runs in its own process group: end it, and the brokers, if this run is interrupted.
 for (const sig of ['SIGINT', 'SIGTERM']) {
-  process.once(sig, () => { try { process.kill(-browser.child.pid, 'SIGKILL'); } catch { /* gone */ } process.exit(130); });
+  process.once(sig, () => {
+    try { process.kill(-browser.child.pid, 'SIGKILL'); } catch { /* gone */ }
+    for (const b of [...brokers]) { try { b.stop(); } catch { /* gone */ } }
+    process.exit(130);
+  });
 }
 log('== ackscope vs bare mqtt.js (tests/bench/run.mjs): figures only, nothing asserted');
 log(`   ${browser.version} started directly, driven over a bare CDP WebSocket with no domain enabled; ${mosq};`);

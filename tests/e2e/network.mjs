@@ -137,14 +137,13 @@ function brokerCrashRestart(label, signal) {
       await restartBroker(broker, { signal, downMs: 1_000 });
       const up = Date.now();
       for (const n of [1, 2]) mqttPub(broker, 'restart/t', `after-${n}`, 1);
-      // d1: lost its connection to the restart and reconnects by itself.
-      await waitTimeline(d1, 'connack', 2, 40_000);
-      const d1Back = Date.now();
-      assertEq(await d1.el('session-present').getAttribute('data-value'), '1', `${label}: d1 finds its session after the restart`);
       await proxy.command('refuse off');
       const open = Date.now();
-      await waitFor('d0 to reconnect by itself', async () => (await timelineCount(d0, 'connack')) >= 2, 40_000);
-      const d0Back = Date.now();
+      // d1 lost its connection to the restart, d0 was kept away: both come back by themselves.
+      const d1Back = waitTimeline(d1, 'connack', 2, 40_000).then(() => Date.now());
+      const d0Back = waitTimeline(d0, 'connack', 2, 40_000).then(() => Date.now());
+      await Promise.all([d1Back, d0Back]);
+      assertEq(await d1.el('session-present').getAttribute('data-value'), '1', `${label}: d1 finds its session after the restart`);
       assertEq(await d0.el('session-present').getAttribute('data-value'), '1', `${label}: d0 finds its session after the restart`);
       await waitMsgTotal(d0, 5);
       await waitMsgTotal(d1, 5);
@@ -156,8 +155,8 @@ function brokerCrashRestart(label, signal) {
       assertEq(rows1.map((m) => m.payload), expected, `${label}: d1 receives the three before and the two after, once each`);
       const closed1 = await closeTexts(d1);
       assert(closed1.length >= 1, `${label}: d1's timeline shows the loss`);
-      console.log(`     ${label} (${signal}): broker down ${up - down} ms; d1 back ${d1Back - up} ms after the broker was up `
-        + `(${await timelineCount(d1, 'reconnect')} reconnect attempts scheduled); d0 back ${d0Back - open} ms after the proxy let it in; `
+      console.log(`     ${label} (${signal}): broker down ${up - down} ms; d1 back ${(await d1Back) - up} ms after the broker was up `
+        + `(${await timelineCount(d1, 'reconnect')} reconnect attempts scheduled); d0 back ${(await d0Back) - open} ms after the proxy let it in; `
         + `d0 ${rows0.map((m) => `${m.payload}:${m.verdict}`).join(' ')}`);
       console.log(`     d1 timeline on the loss: ${[...new Set(closed1)].join(' | ')}`);
     }),
@@ -244,7 +243,7 @@ export const scenarios = [
         + `${rows.slice(1).map((m) => `${m.payload}:${m.verdict}${m.dup === '1' ? '/DUP' : ''}`).join(' ')}`);
       console.log(`     timeline: ${closed.join(' | ')}`);
       assert(noticedMs >= 9_000, `not before the ping timeout: ${noticedMs} ms`);
-      assert(noticedMs <= keepalive * 1000 + 10_000 + 3_000, `within keepalive + ping timeout (+3 s for a loaded machine): ${noticedMs} ms`);
+      assert(noticedMs <= keepalive * 1000 + 10_000 + 5_000, `within keepalive + ping timeout (+5 s for a loaded machine): ${noticedMs} ms`);
     }),
   },
   brokerCrashRestart('restart', 'SIGTERM'),

@@ -4,6 +4,9 @@
 // session, over TCP straight to mosquitto, never cut) records what the broker delivered. At the
 // end the receiver's counts must match the witness's.
 //   node tests/e2e/soak.mjs [count] [qos...]     (`make soak`: 10,000 probes at QoS 1, then QoS 2)
+// SOAK_CHAOS_SECONDS (default 180) bounds the faults; what is left then flows without them.
+// ACKSCOPE_SOAK_DUMP=FILE writes every receiver row, the witness's copies and both timelines
+// (and turns on mosquitto's full log in its folder) for a failing run.
 // A short version is registered in run.mjs, so that `make test` runs it.
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -157,6 +160,11 @@ export async function soak({ page, broker, count, qos, chaosMs, settleMs, latenc
       if (!m.dup) pageDup0.set(m.probeSeq, (pageDup0.get(m.probeSeq) ?? 0) + 1);
     }
     const witnessDuplicates = witness.total - witness.copies.size;
+    // What the page says about its extra copies (the evidence of the rows on screen).
+    await rx.select('msg-filter-verdict', 'duplicate');
+    const duplicateEvidence = [...new Set(await rx.root.locator('[data-testid="msg-row"] .evidence').allTextContents())]
+      .map((t) => t.replace(/\d+/g, 'N'));
+    await rx.select('msg-filter-verdict', '');
     const verdicts = {};
     for (const m of rows) verdicts[m.verdict] = (verdicts[m.verdict] ?? 0) + 1;
     const unexplained = [];
@@ -179,6 +187,7 @@ export async function soak({ page, broker, count, qos, chaosMs, settleMs, latenc
       receiver: { connacks: await timelineCount(rx, 'connack'), msgRows: total, received: summary.received, distinct: summary.received - summary.duplicates, missing: summary.missing, duplicates: summary.duplicates, verdicts },
       witness: { received: witness.total, distinct: witness.copies.size, duplicates: witnessDuplicates },
       receiverLegExtraCopies: summary.received - witness.total,
+      duplicateEvidence: [...new Set(duplicateEvidence)],
     };
     log(`     soak figures: ${JSON.stringify(figures)}`);
     if (process.env.ACKSCOPE_SOAK_DUMP) {
@@ -220,6 +229,7 @@ export const scenarios = [
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const count = Number(process.argv[2] ?? 10_000);
   const levels = process.argv.length > 3 ? process.argv.slice(3).map(Number) : [1, 2];
+  const chaosSeconds = Number(process.env.SOAK_CHAOS_SECONDS ?? 180);
   const site = await serveDist();
   const browser = await launchBrowser();
   let failed = 0;
@@ -228,10 +238,10 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     const page = await openPage(browser, site.url, broker);
     const t0 = Date.now();
     try {
-      // Chaos for 3 minutes at most: under cuts every 0.3 to 3 s each device's backoff climbs to
+      // Chaos for 3 minutes at most (SOAK_CHAOS_SECONDS): under cuts every 0.3 to 3 s each device's backoff climbs to
       // 30 s (it resets only after 30 s connected), so it is online a small part of the time;
       // what is left then flows without faults, and must still match the witness.
-      await soak({ page, broker, count, qos, chaosMs: 180_000, settleMs: 300_000, latencyMs: 5 });
+      await soak({ page, broker, count, qos, chaosMs: chaosSeconds * 1000, settleMs: 300_000, latencyMs: 5 });
       console.log(`ok   soak ${count} probes at QoS ${qos} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
     } catch (e) {
       failed += 1;

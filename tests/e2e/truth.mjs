@@ -1,10 +1,11 @@
 // The truth rules provoked through the page against mosquitto. Each negative check waits for a
 // positive signal first (a message shown, a state reached), so that "no finding" is not just
 // "not computed yet".
+import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { assert, assertEq, mqttPub } from './harness.mjs';
+import { assert, assertEq, freePort, mqttPub, root } from './harness.mjs';
 import { DevicePanel } from './page.mjs';
 
 const findingSel = (rule, severity) =>
@@ -39,6 +40,17 @@ function conf(text) {
   };
 }
 
+/** scripts/hostile-broker.py: the faults a real broker does not make, by URL path. */
+async function startHostile() {
+  const port = await freePort();
+  const proc = spawn('python3', [path.join(root, 'scripts/hostile-broker.py'), String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise((resolve, reject) => {
+    proc.stdout.once('data', resolve);
+    proc.once('exit', (code) => reject(new Error(`hostile broker exited with ${code}`)));
+  });
+  return { url: (mode) => `ws://127.0.0.1:${port}/${mode}`, stop: () => proc.kill() };
+}
+
 export const scenarios = [
   {
     // mosquitto keeps the oldest max_queued_messages and drops the newest: a loss at the
@@ -61,13 +73,13 @@ export const scenarios = [
       await page.waitForFunction(() => document.querySelectorAll('[data-testid="device"][data-index="1"] [data-testid="inflight-row"]').length === 0);
       await rx.click('connect');
       await rx.waitState('connected');
-      await rx.waitMessages(10);
+      // At the cap mosquitto's count varies by one (reference/brokers.md): 9 to 11 kept.
+      await rx.waitMessages(9);
       // Not called lost before the replay had time to finish.
       assert(!(await rules(page)).includes('probe-gap'), 'no probe-gap while the replay may still run');
       const row = await finding(page, 'probe-gap', { severity: 'error', timeout: 20_000 });
       const text = await row.textContent();
-      // At the cap mosquitto's count varies by one (reference/brokers.md).
-      assert(/lost at the tail: #1[12] to #15/.test(text), `the tail is named: ${text}`);
+      assert(/lost at the tail: #1[012] to #15/.test(text), `the tail is named: ${text}`);
       assert(text.includes('offline queue limit'), `the likely cause is named: ${text}`);
       assertEq(await row.getAttribute('data-device'), '0', 'on the receiver');
     },
@@ -136,19 +148,28 @@ export const scenarios = [
     },
   },
   {
-    // mosquitto closes the connection on a packet over max_packet_size; the client resends
-    // the unacknowledged PUBLISH after every reconnect: the same failure each time.
+    // The same malformed PUBLISH on every connect (a message the client cannot take, which
+    // the broker redelivers): the same failure after each connect, not the network.
+    // (mosquitto 2.0.11 does not close a WebSocket client for a packet over max_packet_size,
+    // so a real broker cannot provoke this here.)
     name: 'truth-reconnect-loop',
-    brokerConf: conf('max_packet_size 1000'),
     async run({ page }) {
-      const tx = new DevicePanel(page, 0);
-      await tx.connect({ clientId: 'truth-loop', cleanSession: false });
-      await tx.publish('truth/big', 'x'.repeat(2000), 1);
-      const row = await finding(page, 'reconnect-loop', { timeout: 30_000 });
-      assertEq(await row.getAttribute('data-severity'), 'error', 'an error');
-      assert((await row.textContent()).includes('PUBLISH to truth/big'), 'names the packet before each close');
-      assert(!(await rules(page)).includes('client-id-conflict'), 'not blamed on another client');
-      await tx.click('disconnect');
+      const hostile = await startHostile();
+      try {
+        const d = new DevicePanel(page, 0);
+        await d.fill('broker-url', hostile.url('poison'));
+        await d.fill('client-id', 'truth-loop');
+        await d.click('connect');
+        // Backoff 1 s then 2 s (+-25%): the third failure within about 5 s.
+        const row = await finding(page, 'reconnect-loop', { timeout: 20_000 });
+        assertEq(await row.getAttribute('data-severity'), 'error', 'an error');
+        const text = await row.textContent();
+        assert(text.includes('times in a row'), `the count: ${text}`);
+        assert(!(await rules(page)).includes('client-id-conflict'), 'not blamed on another client');
+        await d.click('disconnect');
+      } finally {
+        hostile.stop();
+      }
     },
   },
 ];

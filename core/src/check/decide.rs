@@ -2,6 +2,7 @@
 
 use super::catalog::CheckKind;
 use super::record::{ClientLog, ConnectResult, Record, Seen};
+use super::runner::KEEPAWAKE_MS;
 use super::scripts::{Ctx, PAYLOAD_START, WINDOW_QUIET_MS};
 use super::steps::Role::{Anonymous as A, Peer as P, Subject as S};
 use crate::text::Bilingual;
@@ -613,15 +614,50 @@ pub(crate) fn payload_round(r: &Record) -> (usize, Option<bool>) {
     (size, None)
 }
 
+/// How long the large payload of a delivered round took, from its publish to its arrival.
+pub(crate) fn payload_delivery_ms(r: &Record) -> Option<Millis> {
+    let sent = r.payload_sent_at?;
+    let got = r
+        .client(S)
+        .messages
+        .iter()
+        .find(|m| m.len == r.payload_size && !m.label.starts_with("marker:"))?;
+    Some(got.at.saturating_sub(sent))
+}
+
+/// A stalled size is tried this many times (on fresh connections, with a longer deadline)
+/// before it counts as not delivered: one slow delivery must not end the search.
+pub(crate) const PAYLOAD_ATTEMPTS: usize = 2;
+
+/// What the rounds say of each size: delivered, or not (the marker came without it, or
+/// every attempt stalled); `None` while a stalled size has attempts left.
+fn payload_verdicts(rounds: &[Record]) -> (Vec<(usize, bool)>, Option<usize>) {
+    let results: Vec<(usize, Option<bool>)> = rounds.iter().map(payload_round).collect();
+    let mut sizes: Vec<usize> = results.iter().map(|r| r.0).collect();
+    sizes.dedup();
+    let mut verdicts = Vec::new();
+    let mut retry = None;
+    for size in sizes {
+        let of_size = || results.iter().filter(move |r| r.0 == size);
+        if of_size().any(|r| r.1 == Some(true)) {
+            verdicts.push((size, true));
+        } else if of_size().any(|r| r.1 == Some(false)) || of_size().count() >= PAYLOAD_ATTEMPTS {
+            verdicts.push((size, false));
+        } else {
+            retry = Some(size);
+        }
+    }
+    (verdicts, retry)
+}
+
 /// The next size to try, from the rounds so far: doubling from 1 KiB while they pass, then
 /// the size just above the largest that passed (limits are often powers of two), then a
-/// binary search. `None` when the answer is known.
+/// binary search; a stalled size once more first. `None` when the answer is known.
 pub(crate) fn next_payload_size(rounds: &[Record], max: usize) -> Option<usize> {
-    let results: Vec<(usize, bool)> = rounds
-        .iter()
-        .map(payload_round)
-        .map(|(s, ok)| (s, ok == Some(true)))
-        .collect();
+    let (results, retry) = payload_verdicts(rounds);
+    if retry.is_some() {
+        return retry;
+    }
     let lo = results
         .iter()
         .filter(|r| r.1)
@@ -665,24 +701,30 @@ fn max_payload(rounds: &[Record], max: usize) -> Decision {
         .map(|r| r.0)
         .max();
     let mut why = vec![Bilingual::new(
-        "Each size on fresh connections: chk2 publishes it at QoS 1, then a small marker; chk1 subscribed.",
-        "每个大小都使用新连接:chk2 以 QoS 1 发布该大小的消息,再发布一条小标记消息;chk1 已订阅。",
+        format!("Each size on fresh connections: chk2 publishes it at QoS 1, then a small marker; chk1 subscribed. While it travels, chk2 publishes a tiny QoS 0 message every {KEEPAWAKE_MS} ms to an unused topic: some brokers (mosquitto over WebSocket) send a large message a slice per wake-up of their event loop, about 40 KB/s when idle, and the traffic keeps them awake."),
+        format!("每个大小都使用新连接:chk2 以 QoS 1 发布该大小的消息,再发布一条小标记消息;chk1 已订阅。传输期间 chk2 每 {KEEPAWAKE_MS} ms 向无人订阅的主题发布一条极小的 QoS 0 消息:有些服务端(mosquitto 的 WebSocket)每次事件循环唤醒只发送大消息的一小段,空闲时约 40 KB/s,这些流量让它保持唤醒。"),
     )];
-    let mut timeout_based = false;
-    for (size, ok) in &results {
+    // A deadline decided the answer only if a size counted as not delivered by stalls alone.
+    let (verdicts, _) = payload_verdicts(rounds);
+    let timeout_based = verdicts.iter().any(|(size, ok)| {
+        !ok && !results.iter().any(|r| r.0 == *size && r.1 == Some(false))
+            && lo.is_none_or(|lo| *size > lo)
+    });
+    for (r, (size, ok)) in rounds.iter().zip(&results) {
+        let ms = payload_delivery_ms(r).unwrap_or_default();
         why.push(match ok {
-            Some(true) => Bilingual::new(format!("{size} bytes: delivered."), format!("{size} 字节:已送达。")),
+            Some(true) => Bilingual::new(
+                format!("{size} bytes: delivered in {ms} ms."),
+                format!("{size} 字节:{ms} ms 后送达。"),
+            ),
             Some(false) => Bilingual::new(
                 format!("{size} bytes: not delivered (the marker came without it)."),
                 format!("{size} 字节:未送达(标记消息到达而它没有)。"),
             ),
-            None => {
-                timeout_based = true;
-                Bilingual::new(
-                    format!("{size} bytes: nothing arrived, not even the marker: the connection stalled (a deadline, not a signal)."),
-                    format!("{size} 字节:什么都没有到达,连标记消息也没有:连接停滞(按超时判断,非确定信号)。"),
-                )
-            }
+            None => Bilingual::new(
+                format!("{size} bytes: nothing arrived, not even the marker, within {} ms: the connection stalled (a deadline, not a signal).", r.payload_deadline_ms),
+                format!("{size} 字节:{} ms 内什么都没有到达,连标记消息也没有:连接停滞(按超时判断,非确定信号)。", r.payload_deadline_ms),
+            ),
         });
     }
     let outcome = match lo {
@@ -690,6 +732,15 @@ fn max_payload(rounds: &[Record], max: usize) -> Decision {
         Some(lo) => lo.to_string(),
         None => "0".to_string(),
     };
+    if let Some(lo) = lo {
+        let stalled_above = verdicts.iter().any(|(size, ok)| !ok && *size > lo);
+        if stalled_above && timeout_based {
+            why.push(Bilingual::new(
+                format!("Sizes above {lo} bytes stalled on every attempt; this is a deadline-based answer."),
+                format!("大于 {lo} 字节的大小每次尝试都停滞;这是按超时得出的结果。"),
+            ));
+        }
+    }
     let mut d = Decision::new(outcome, why);
     d.timeout_based = timeout_based;
     d

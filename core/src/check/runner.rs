@@ -19,6 +19,20 @@ const STEP_TIMEOUT_MS: Millis = 15_000;
 const MARKER_CAP_MS: Millis = 600_000;
 /// Keepalive of the check connections (the keepalive check sets its own).
 const CHECK_KEEPALIVE_SECS: u16 = 60;
+/// `AwaitPayload`: a small QoS 0 publish this often while a large message is on its way
+/// (browsers clamp timers to about 4 ms).
+/// Design: mosquitto's WebSocket listener writes a large message a slice (about 4 KB) per
+/// wake-up of its event loop, which an idle broker wakes about every 100 ms: 40 KB/s, so a
+/// 4 MiB payload takes minutes, and a deadline would mistake the pace for a limit. Any
+/// incoming packet wakes the loop; with this traffic 4 MiB arrives in seconds.
+pub(crate) const KEEPAWAKE_MS: Millis = 5;
+/// Keep-awake traffic starts only when a payload has not arrived after this long: a broker
+/// that delivers at once never sees it.
+const KEEPAWAKE_AFTER_MS: Millis = 100;
+/// The payload the keep-awake publishes carry (the trace leaves them out).
+pub(crate) const KEEPAWAKE: &str = "keepawake";
+/// A payload round gives up after this long, however slow the link.
+const PAYLOAD_CAP_MS: Millis = 60_000;
 
 #[derive(Debug)]
 pub(crate) enum Purpose {
@@ -45,6 +59,8 @@ pub(crate) struct Active {
     next_marker_at: Option<Millis>,
     /// `AwaitPayload`: the large publish's id.
     big_id: Option<u16>,
+    /// `AwaitPayload`: when the next keep-awake publish goes out.
+    next_keepawake_at: Option<Millis>,
     /// The resolved topic (`AwaitMarker`).
     topic: String,
     /// When `poll` wants to run again without any input.
@@ -459,6 +475,7 @@ impl BrokerCheck {
                     false,
                     now,
                 )?;
+                a.next_keepawake_at = Some(now + KEEPAWAKE_AFTER_MS);
             }
             Step::AwaitClose { .. }
             | Step::AwaitQuiet { .. }
@@ -667,16 +684,47 @@ impl BrokerCheck {
                 if let (Some(at), Some(job)) = (acked, self.job.as_mut()) {
                     job.record.payload_acked_at = Some(at);
                 }
-                let deadline = match acked {
+                let mut deadline = match acked {
                     // The broker has it: the way down takes about as long as the way up.
-                    Some(at) => at + 2_000.max(2 * at.saturating_sub(sent_at)),
+                    Some(at) => at + 2_000.max(4 * at.saturating_sub(sent_at)),
                     None => sent_at + 3_000 + (*size as Millis) / 256,
                 };
+                // A slow link: four times what the largest size delivered so far predicts.
+                if let Some((prev_size, prev_ms)) = self.largest_delivered_payload() {
+                    let predicted =
+                        prev_ms.saturating_mul(*size as Millis) / (prev_size.max(1) as Millis);
+                    deadline = deadline.max(sent_at + 4 * predicted);
+                }
+                // A second attempt at a size that stalled waits four times as long.
+                let attempt = self.job.as_ref().map_or(0, |j| {
+                    j.rounds.iter().filter(|r| r.payload_size == *size).count()
+                }) as Millis;
+                let deadline = (sent_at + (deadline - sent_at) * (1 + 3 * attempt))
+                    .min(sent_at + PAYLOAD_CAP_MS);
+                if let Some(job) = self.job.as_mut() {
+                    job.record.payload_deadline_ms = deadline - sent_at;
+                }
                 if now >= deadline {
                     self.mark_deadline(pc);
                     return Poll::Done;
                 }
-                a.wake = Some(deadline);
+                if let Some(at) = a.next_keepawake_at.filter(|at| now >= *at) {
+                    let topic = self.ctx().fence_topic();
+                    // Best effort: a refusal here shows as the round's own outcome.
+                    let _ = self.publish(
+                        *publisher,
+                        &topic,
+                        KEEPAWAKE.as_bytes().to_vec(),
+                        0,
+                        false,
+                        now,
+                    );
+                    a.next_keepawake_at = Some(at.max(now) + KEEPAWAKE_MS);
+                }
+                a.wake = [Some(deadline), a.next_keepawake_at]
+                    .into_iter()
+                    .flatten()
+                    .min();
                 Poll::Running
             }
             Step::AwaitClose { role, timeout } => {
@@ -746,6 +794,20 @@ impl BrokerCheck {
                 Poll::Running
             }
         }
+    }
+
+    /// (size, ms from publish to arrival) of the largest payload delivered in earlier rounds.
+    fn largest_delivered_payload(&self) -> Option<(usize, Millis)> {
+        self.job
+            .as_ref()?
+            .rounds
+            .iter()
+            .filter_map(|r| {
+                let (size, ok) = super::decide::payload_round(r);
+                let ms = super::decide::payload_delivery_ms(r)?;
+                (ok == Some(true)).then_some((size, ms))
+            })
+            .max_by_key(|(size, _)| *size)
     }
 
     fn mark_deadline(&mut self, pc: usize) {

@@ -10,7 +10,16 @@ use ackscope_core::diagnostics::Bilingual;
 use ackscope_core::framing::PacketKind;
 use ackscope_core::probe::Probe;
 use ackscope_core::session::{CloseReason, ConnState, Direction, Event, IncomingMessage};
-use ackscope_core::time::{format_seconds, Millis};
+use ackscope_core::time::Millis;
+
+/// A duration in human units, in both languages (`850 ms` / `850 毫秒`).
+fn took(ms: Millis) -> (String, String) {
+    let ms = i64::try_from(ms).unwrap_or(i64::MAX);
+    (
+        crate::view::clock::duration(ms),
+        crate::view::clock::duration_zh(ms),
+    )
+}
 
 /// Steps drawn at most; the rest are counted.
 pub const MAX_STEPS: usize = 120;
@@ -344,7 +353,7 @@ pub fn build(devices: &[Vec<Event>], target: &Target) -> Option<Journey> {
                     if done || qos != 2 {
                         awaiting.remove(pos);
                     }
-                    let after = format_seconds(p.at.saturating_sub(sent));
+                    let (after, after_zh) = took(p.at.saturating_sub(sent));
                     let mut s = step(
                         p.at,
                         lane,
@@ -356,7 +365,10 @@ pub fn build(devices: &[Vec<Event>], target: &Target) -> Option<Journey> {
                                 "the broker took it: {} {after} after the PUBLISH",
                                 kind.as_str()
                             ),
-                            format!("服务端已接收:PUBLISH 之后 {after} 收到 {}", kind.as_str()),
+                            format!(
+                                "服务端已接收:PUBLISH 之后 {after_zh} 收到 {}",
+                                kind.as_str()
+                            ),
                         ),
                     );
                     s.packet_id = Some(id);
@@ -467,9 +479,9 @@ pub fn build(devices: &[Vec<Event>], target: &Target) -> Option<Journey> {
                         zh.push_str(",推入已失效(静默)的连接:不会被确认");
                     }
                     if let Some(sent) = sent_at {
-                        let d = format_seconds(m.at.saturating_sub(sent));
+                        let (d, d_zh) = took(m.at.saturating_sub(sent));
                         text.push_str(&format!(", {d} after it was published"));
-                        zh.push_str(&format!(",发布后 {d}"));
+                        zh.push_str(&format!(",发布后 {d_zh}"));
                     }
                     let mut s = step(m.at, lane, "PUBLISH", false, 4, Bilingual::new(text, zh));
                     s.packet_id = m.packet_id;
@@ -514,10 +526,10 @@ pub fn build(devices: &[Vec<Event>], target: &Target) -> Option<Journey> {
         return None;
     }
     for s in steps.iter_mut().filter(|s| s.kind == "held") {
-        let d = format_seconds(s.until.unwrap_or(s.at).saturating_sub(s.at));
+        let (d, d_zh) = took(s.until.unwrap_or(s.at).saturating_sub(s.at));
         s.text = Bilingual::new(
             format!("the broker holds it for the absent session: {d}, until the CONNACK (implied by both sides' packets)"),
-            format!("服务端为离线会话保存该消息:{d},直到 CONNACK(由双方报文推断)"),
+            format!("服务端为离线会话保存该消息:{d_zh},直到 CONNACK(由双方报文推断)"),
         );
     }
     steps.sort_by_key(|s| (s.at, s.rank));

@@ -630,7 +630,11 @@ fn empty_view(at: Millis) -> SessionView {
 
 /// What the diagnostics read of one device: the same as the live page builds.
 pub fn settings_of(form: &DeviceForm, session: &SessionView) -> DeviceSettings {
-    form.diagnostic_settings(&session.subscriptions)
+    // As the live page does: the probe series being sent lets probe-gap see a lost tail.
+    DeviceSettings {
+        sending: session.probe_series.clone(),
+        ..form.diagnostic_settings(&session.subscriptions)
+    }
 }
 
 /// The findings of a page of devices at `now`: what the live diagnostics compute.

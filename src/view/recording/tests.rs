@@ -800,21 +800,3 @@ fn the_browser_store_puts_the_same_recording_back_together() {
     ));
     assert!(matches!(assemble("{", vec![]), Err(OpenError::Damaged(_))));
 }
-
-#[test]
-#[ignore]
-fn recorder_cost() {
-    let w = seed();
-    let events: Vec<Event> = w.devices[0].log.messages.len().checked_sub(0).map(|_| recorded_events(&w.recorder, 40)).unwrap();
-    let r = Recorder::default();
-    let t = std::time::Instant::now();
-    let mut n = 0;
-    for _ in 0..20_000 {
-        for e in &events {
-            r.record(1, e);
-            n += 1;
-        }
-    }
-    let el = t.elapsed();
-    println!("{n} events in {el:?}: {:?}/event; kept {:?}", el / n, r.counts());
-}

@@ -116,13 +116,13 @@ fn mosquitto_defaults_give_mosquittos_table_under_two_minutes_and_leave_nothing_
         ("retained-resubscribe", "resent"),
         ("redelivery", "dup"),
         ("will", "published"),
-        ("overlapping", "each"),
+        ("overlapping", "one"),
         ("dollar-topics", "excluded"),
         ("zero-length-client-id", "accepted"),
         ("keepalive-close", "9501"),
         ("queue-limit", "1000"),
         ("inflight-window", "20"),
-        ("max-payload", "262144"),
+        ("max-payload", ">=4194304"),
     ];
     let got = outcomes(&v);
     for (id, want) in expected {
@@ -146,8 +146,8 @@ fn mosquitto_defaults_give_mosquittos_table_under_two_minutes_and_leave_nothing_
     assert_eq!(broker.open_connections(), 0, "every connection closed");
     // Timings and limits that only a deadline can tell say so.
     assert!(row(&v, "inflight-window").timeout_based);
-    assert!(row(&v, "max-payload").timeout_based);
-    assert!(evidence(&v, "max-payload").contains("stalled"));
+    assert!(!row(&v, "max-payload").timeout_based);
+    assert!(evidence(&v, "max-payload").contains("4194304 bytes: delivered in"));
     assert!(!row(&v, "offline-p0-s1").timeout_based);
 }
 
@@ -291,15 +291,15 @@ fn will_published_or_not() {
 #[test]
 fn overlapping_one_or_each() {
     let v = measure(Rules::default(), &["overlapping"]);
-    assert_eq!(outcome(&v, "overlapping"), "each");
+    assert_eq!(outcome(&v, "overlapping"), "one");
     let v = measure(
         Rules {
-            overlapping_each: false,
+            overlapping_each: true,
             ..Rules::default()
         },
         &["overlapping"],
     );
-    assert_eq!(outcome(&v, "overlapping"), "one");
+    assert_eq!(outcome(&v, "overlapping"), "each");
 }
 
 #[test]
@@ -438,8 +438,27 @@ fn inflight_window_counted_or_open() {
 
 #[test]
 fn max_payload_by_stall_by_discard_or_beyond_the_search() {
-    let v = measure(Rules::default(), &["max-payload"]);
+    let v = measure(
+        Rules {
+            max_payload: 262_144,
+            oversize: Oversize::Stall,
+            ..Rules::default()
+        },
+        &["max-payload"],
+    );
     assert_eq!(outcome(&v, "max-payload"), "262144");
+    assert!(row(&v, "max-payload").timeout_based);
+    let why = evidence(&v, "max-payload");
+    assert!(
+        why.contains("stalled") && why.contains("this is a deadline-based answer"),
+        "{why}"
+    );
+    // Each stalled size was tried twice.
+    assert_eq!(
+        why.matches("524288 bytes: nothing arrived").count(),
+        2,
+        "{why}"
+    );
     let v = measure(
         Rules {
             max_payload: 65_536,
@@ -479,46 +498,62 @@ fn max_payload_by_stall_by_discard_or_beyond_the_search() {
 
 #[test]
 fn the_payload_search_doubles_then_tries_just_above_then_halves() {
-    fn round(size: usize, ok: bool) -> Record {
+    /// A round of `size`: delivered, refused (the marker came alone) or stalled (nothing).
+    fn round(size: usize, got: Option<bool>) -> Record {
         let mut r = Record::new(0);
         r.payload_size = size;
-        if ok {
-            r.clients[0].messages.push(Seen {
-                seq: 1,
-                at: 0,
-                topic: "t".into(),
-                qos: 1,
-                dup: false,
-                retain: false,
-                len: size,
-                label: format!("<{size} bytes>"),
-                dead: false,
-                packet_id: Some(1),
-            });
+        let seen = |len: usize, label: String| Seen {
+            seq: 1,
+            at: 0,
+            topic: "t".into(),
+            qos: 1,
+            dup: false,
+            retain: false,
+            len,
+            label,
+            dead: false,
+            packet_id: Some(1),
+        };
+        match got {
+            Some(true) => r.clients[0]
+                .messages
+                .push(seen(size, format!("<{size} bytes>"))),
+            Some(false) => r.clients[0]
+                .messages
+                .push(seen(16, "marker:payload:1".into())),
+            None => {}
         }
         r
     }
+    let (ok, no, stall) = (Some(true), Some(false), None);
     let max = 4 << 20;
     assert_eq!(decide::next_payload_size(&[], max), Some(1024));
     assert_eq!(
-        decide::next_payload_size(&[round(1024, true)], max),
+        decide::next_payload_size(&[round(1024, ok)], max),
         Some(2048)
     );
-    let rounds = [round(262_144, true), round(524_288, false)];
+    let rounds = [round(262_144, ok), round(524_288, no)];
+    assert_eq!(decide::next_payload_size(&rounds, max), Some(262_145));
+    let rounds = [round(262_144, ok), round(524_288, no), round(262_145, no)];
+    assert_eq!(decide::next_payload_size(&rounds, max), None);
+    let rounds = [round(262_144, ok), round(524_288, no), round(262_145, ok)];
+    assert_eq!(decide::next_payload_size(&rounds, max), Some(393_216));
+    assert_eq!(decide::next_payload_size(&[round(max, ok)], max), None);
+    // A stall is tried once more before it counts; a slow second attempt that arrives wins.
+    let rounds = [round(262_144, ok), round(524_288, stall)];
+    assert_eq!(decide::next_payload_size(&rounds, max), Some(524_288));
+    let rounds = [
+        round(262_144, ok),
+        round(524_288, stall),
+        round(524_288, stall),
+    ];
     assert_eq!(decide::next_payload_size(&rounds, max), Some(262_145));
     let rounds = [
-        round(262_144, true),
-        round(524_288, false),
-        round(262_145, false),
+        round(262_144, ok),
+        round(524_288, stall),
+        round(524_288, ok),
     ];
-    assert_eq!(decide::next_payload_size(&rounds, max), None);
-    let rounds = [
-        round(262_144, true),
-        round(524_288, false),
-        round(262_145, true),
-    ];
-    assert_eq!(decide::next_payload_size(&rounds, max), Some(393_216));
-    assert_eq!(decide::next_payload_size(&[round(max, true)], max), None);
+    assert_eq!(decide::next_payload_size(&rounds, max), Some(1_048_576));
 }
 
 #[test]

@@ -76,18 +76,47 @@ fn finding(
     }
 }
 
+/// Which broker a connection talked to: the key the driver gave ([`broker_key`]), or the
+/// form's URL when it gave none. Compared without allocating in the usual cases.
+#[derive(Clone, Copy, Debug)]
+enum Broker<'a> {
+    Key(&'a str),
+    Url(&'a str),
+}
+
+impl Broker<'_> {
+    fn key(&self) -> std::borrow::Cow<'_, str> {
+        match self {
+            Broker::Key(k) => std::borrow::Cow::Borrowed(k),
+            Broker::Url(u) => std::borrow::Cow::Owned(broker_key(u)),
+        }
+    }
+}
+
+impl PartialEq for Broker<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Broker::Key(a), Broker::Key(b)) => a == b,
+            (Broker::Url(a), Broker::Url(b)) if a == b => true,
+            _ => self.key() == other.key(),
+        }
+    }
+}
+
 /// The broker of a connect: as the driver said, else the form's URL.
-fn broker_of(d: &DeviceFacts<'_>, c: &ConnectRecord) -> String {
-    c.broker
-        .clone()
-        .unwrap_or_else(|| broker_key(&d.settings.broker_url))
+fn broker_of<'a>(d: &DeviceFacts<'a>, c: &'a ConnectRecord) -> Broker<'a> {
+    match &c.broker {
+        Some(k) => Broker::Key(k),
+        None => Broker::Url(&d.settings.broker_url),
+    }
 }
 
 /// The broker the device was talking to at `at` (its last connect before then).
-fn broker_at(d: &DeviceFacts<'_>, at: Millis) -> String {
-    match d.history.connect_at(at) {
-        Some(i) => broker_of(d, &d.history.connects[i]),
-        None => broker_key(&d.settings.broker_url),
+fn broker_at<'a>(d: &DeviceFacts<'a>, at: Millis) -> Broker<'a> {
+    let h: &'a super::DeviceHistory = d.history;
+    match h.connect_at(at) {
+        Some(i) => broker_of(d, &h.connects[i]),
+        None => Broker::Url(&d.settings.broker_url),
     }
 }
 

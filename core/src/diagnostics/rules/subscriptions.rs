@@ -6,6 +6,7 @@ use crate::diagnostics::{DeviceFacts, Finding, Severity};
 use crate::profile::BrokerKind;
 use crate::time::Millis;
 use crate::verdicts::VerdictKind;
+use std::collections::HashMap;
 
 /// Without its PUBACK, a publish this close before the SUBSCRIBE went out may still have
 /// reached the broker after it: a race of one round trip, not a message published before the
@@ -106,17 +107,40 @@ pub(super) fn subscription_refused(d: &DeviceFacts<'_>, out: &mut Vec<Finding>) 
 /// both still held. MQTT 3.1.1 (3.3.5) allows one copy per matching subscription.
 pub(super) fn overlapping_subscriptions(d: &DeviceFacts<'_>, out: &mut Vec<Finding>) {
     let h = d.history;
-    let now_held: Vec<&str> = h.held_now().map(|s| s.filter.as_str()).collect();
+    let mut now_held: Vec<&str> = h.held_now().map(|s| s.filter.as_str()).collect();
+    now_held.sort_unstable();
+    now_held.dedup();
+    // Only filters that some other held filter can overlap matter; usually none do.
+    let overlapping: Vec<&str> = now_held
+        .iter()
+        .copied()
+        .filter(|a| {
+            now_held
+                .iter()
+                .any(|b| a != b && filters_overlap(effective_filter(a), effective_filter(b)))
+        })
+        .collect();
+    if overlapping.len() < 2 {
+        return;
+    }
+    let mut by_topic: HashMap<&str, Vec<&str>> = HashMap::new();
     let recent = h.messages.iter().enumerate().rev().take(OVERLAP_LOOKBACK);
     for (i, m) in recent.filter(|(_, m)| !m.dead) {
-        let mut filters: Vec<&str> = h
-            .held_at(m.at)
-            .filter(|s| filter_matches(&s.filter, &m.topic))
-            .map(|s| s.filter.as_str())
-            .filter(|f| now_held.contains(f))
-            .collect();
-        filters.sort_unstable();
-        filters.dedup();
+        // Filters held now that match, then only those the broker also held on arrival.
+        let mut filters = by_topic
+            .entry(&m.topic)
+            .or_insert_with(|| {
+                overlapping
+                    .iter()
+                    .copied()
+                    .filter(|f| filter_matches(f, &m.topic))
+                    .collect()
+            })
+            .clone();
+        if filters.len() < 2 {
+            continue;
+        }
+        filters.retain(|f| h.held_at(m.at).any(|s| s.filter == *f));
         if filters.len() < 2 {
             continue;
         }
@@ -143,6 +167,18 @@ pub(super) fn overlapping_subscriptions(d: &DeviceFacts<'_>, out: &mut Vec<Findi
             T::new("Keep one filter per topic (drop the narrower one), or make the consumer idempotent.",
                    "每个主题只保留一个过滤器(去掉较窄的那个),或让消费端幂等。")));
         return;
+    }
+}
+
+/// Whether some topic matches both filters.
+fn filters_overlap(a: &str, b: &str) -> bool {
+    let (mut x, mut y) = (a.split('/'), b.split('/'));
+    loop {
+        match (x.next(), y.next()) {
+            (Some("#"), _) | (_, Some("#")) | (None, None) => return true,
+            (Some(p), Some(q)) if p == "+" || q == "+" || p == q => {}
+            _ => return false,
+        }
     }
 }
 
@@ -233,10 +269,15 @@ pub(super) fn published_before_subscribe(devices: &[DeviceFacts<'_>], out: &mut 
                 .find(|s| s.filter == first.filter && s.at <= first.from)
                 .map_or(first.from, |s| s.at);
             let broker = broker_at(r, first.from);
+            // Publishes are in time order: only those before the SUBSCRIBE can count.
             let mut early = devices
                 .iter()
                 .filter(|s| s.device != r.device)
-                .flat_map(|s| s.history.publishes.iter().map(move |p| (s, p)))
+                .flat_map(|s| {
+                    let pubs = &s.history.publishes;
+                    let before = pubs.partition_point(|p| p.at < subscribe_sent);
+                    pubs[..before].iter().map(move |p| (s, p))
+                })
                 .filter(|(s, p)| {
                     p.qos >= 1
                         && !p.retain
@@ -261,6 +302,33 @@ pub(super) fn published_before_subscribe(devices: &[DeviceFacts<'_>], out: &mut 
                        "服务端只为已有匹配订阅的会话缓存消息:之前发布的消息永远不会投递到这里(保留消息除外)。"),
                 T::new("Start consumers (subscribe once with cleanSession off) before producers publish.",
                        "先启动消费端(以 cleanSession 关闭订阅一次),再让生产端发布。")));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::filters_overlap;
+
+    #[test]
+    fn filters_overlap_when_one_topic_can_match_both() {
+        for (a, b) in [
+            ("a/#", "a/b"),
+            ("a/+", "a/b"),
+            ("+/b", "a/+"),
+            ("a/#", "a"),
+            ("#", "x/y"),
+            ("a/b", "a/b"),
+        ] {
+            assert!(filters_overlap(a, b), "{a} {b}");
+        }
+        for (a, b) in [
+            ("a/#", "b/#"),
+            ("a/+", "a/b/c"),
+            ("a/b", "a/c"),
+            ("a", "a/b"),
+        ] {
+            assert!(!filters_overlap(a, b), "{a} {b}");
         }
     }
 }
