@@ -35,6 +35,9 @@ pub(crate) struct Connection {
     /// The last time this device sent anything on it: the broker's keepalive clock starts here.
     pub last_sent_at: Millis,
     pub ping_sent_at: Option<Millis>,
+    /// The last time anything arrived on it: proof the connection is alive, even while a
+    /// PINGRESP waits behind a backlog of messages.
+    pub last_received_at: Millis,
     /// Set when the device went silent on this connection.
     pub silent_since: Option<Millis>,
     /// End of the replay burst after a CONNACK with Session Present = 1.
@@ -60,6 +63,7 @@ impl Connection {
             framer,
             last_sent_at: now,
             ping_sent_at: None,
+            last_received_at: now,
             silent_since: None,
             replay_burst_until: 0,
             replay_gap_ms: REPLAY_GAP_MS,
@@ -90,6 +94,13 @@ impl Connection {
     /// When the broker may give up on this connection if nothing more is sent on it.
     pub fn broker_notice_at(&self) -> Millis {
         self.last_sent_at + self.settings.broker_grace_ms()
+    }
+
+    /// When an unanswered PINGREQ declares the connection lost: its timeout counts from the
+    /// PINGREQ or from the last packet received after it, whichever is later.
+    pub fn ping_response_deadline(&self) -> Option<Millis> {
+        self.ping_sent_at
+            .map(|sent| sent.max(self.last_received_at) + self.settings.ping_timeout_ms)
     }
 
     /// When the next PINGREQ is due, if keepalive is on and none is outstanding.

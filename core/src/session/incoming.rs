@@ -31,6 +31,7 @@ impl Session {
         let Some(conn) = self.connection_mut(socket) else {
             return;
         };
+        conn.last_received_at = now;
         conn.framer.push(bytes);
         loop {
             let next = self.connection_mut(socket).map(|c| c.framer.next_frame());

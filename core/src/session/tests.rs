@@ -1595,3 +1595,32 @@ fn a_flapping_network_does_not_push_the_backoff_to_its_ceiling() {
         "each connection worked for 2.5 s: {delays:?}"
     );
 }
+
+#[test]
+fn a_pingresp_behind_a_backlog_of_messages_does_not_declare_the_connection_lost() {
+    let mut h = Harness::new(config());
+    h.connect(false);
+    h.advance(5_000);
+    assert_eq!(h.sent_kinds().last(), Some(&PacketKind::Pingreq));
+    // Messages keep arriving (QoS 0: nothing is sent back) while the PINGRESP is queued.
+    for _ in 0..15 {
+        h.now += 1_000;
+        h.broker_sends(publish("t", QoSWithPacketIdentifier::Level0, b"m", false));
+        h.session.handle_timeout(h.now);
+        h.drain();
+    }
+    assert_eq!(
+        h.session.state(),
+        ConnState::Connected,
+        "alive: packets arrive"
+    );
+    h.broker_sends(PingrespPacket::new());
+    h.advance(20_000);
+    assert!(!h.events.iter().any(|e| matches!(
+        e,
+        Event::Closed {
+            reason: CloseReason::PingTimeout,
+            ..
+        }
+    )));
+}

@@ -76,11 +76,7 @@ impl Session {
                 Phase::AwaitingConnack { deadline } => table.set(Timer::Connack, Some(deadline)),
                 Phase::Connected { .. } if conn.silent_since.is_none() => {
                     table.set(Timer::Ping, conn.ping_due_at());
-                    table.set(
-                        Timer::PingResponse,
-                        conn.ping_sent_at
-                            .map(|sent| sent + conn.settings.ping_timeout_ms),
-                    );
+                    table.set(Timer::PingResponse, conn.ping_response_deadline());
                 }
                 _ => {}
             }
