@@ -309,7 +309,8 @@ fn row_html(l: Lang, r: &CheckRow) -> Html {
             <td>{ l.text(&r.kind.title()) }</td>
             <td class="outcome"><strong>{ shown }</strong>
                 if r.timeout_based {
-                    <span title={l.t("Decided by a deadline, not by a positive signal", "按超时判断,而非确定信号")}>{" ⏱"}</span>
+                    <small class="muted" title={l.t("Decided by a deadline, not by a positive signal", "按超时判断,而非确定信号")}>
+                        { l.t(" (deadline)", "(超时判断)") }</small>
                 }
                 if let Some(ms) = r.took_ms {
                     <small class="muted">{ format!(" {}", l.seconds(ms)) }</small>

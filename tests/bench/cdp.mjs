@@ -151,11 +151,6 @@ export class Page {
     return r.result.value;
   }
 
-  /** Calls `fn` (serialised) in the page with JSON arguments. */
-  call(fn, ...args) {
-    return this.evaluate(`(${fn.toString()})(...${JSON.stringify(args)})`);
-  }
-
   async close() {
     try { await this.browser.send('Target.closeTarget', { targetId: this.targetId }); } catch { /* gone */ }
   }

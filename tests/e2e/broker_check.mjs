@@ -162,6 +162,45 @@ export const scenarios = [
   },
 ];
 
+/** Session Present that a cleanSession=0 connect of `clientId` gets (mqtt.js, TCP). */
+async function sessionPresent(broker, clientId) {
+  const { default: mqtt } = await import('mqtt');
+  const c = mqtt.connect(`mqtt://127.0.0.1:${broker.tcp}`, { clientId, clean: false, reconnectPeriod: 0, protocolVersion: 4 });
+  const connack = await new Promise((resolve, reject) => {
+    c.once('connect', resolve);
+    c.once('error', reject);
+  });
+  // Leave no session behind either.
+  await new Promise((r) => c.end(true, r));
+  const w = mqtt.connect(`mqtt://127.0.0.1:${broker.tcp}`, { clientId, clean: true, reconnectPeriod: 0, protocolVersion: 4 });
+  await new Promise((r) => w.once('connect', r));
+  await new Promise((r) => w.end(true, r));
+  return connack.sessionPresent;
+}
+
+scenarios.push({
+  name: 'broker_check-cancel-cleans-up',
+  async run({ page, broker }) {
+    const d = new DevicePanel(page, 0);
+    await d.fill('client-id', 'bc-cancel');
+    await d.el('broker-check').locator('summary').first().click();
+    await d.click('broker-check-start');
+    // Cancel in the middle of an offline check, while chk1 holds a persistent session.
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid="broker-check-progress"]').dataset.done) >= 2
+      && document.querySelector('[data-testid="broker-check-row"][data-status="running"]') !== null);
+    assert(await d.el('broker-check-start').isDisabled(), 'no second run while one runs');
+    await d.click('broker-check-cancel');
+    await d.root.locator('[data-testid="broker-check-progress"][data-state="cancelled"]').waitFor({ timeout: 20_000 });
+    const rows = await d.el('broker-check-row').evaluateAll((rs) => rs.map((r) => [r.dataset.check, r.dataset.outcome, r.dataset.status]));
+    // Cancelled while a check ran (that row says so) or between two (in its cleanup).
+    assert(rows.filter((r) => r[1] === 'cancelled').length <= 1, `at most one row cancelled: ${JSON.stringify(rows.slice(0, 5))}`);
+    assert(rows.filter((r) => r[2] === 'skipped').length >= 15, 'the rest skipped');
+    assert(rows.every((r) => r[2] !== 'skipped' || r[1] === ''), 'skipped rows have no outcome');
+    assertEq(await sessionPresent(broker, 'bc-cancel-chk1'), false, "the cleanup wiped chk1's session");
+    assert(!(await d.el('broker-check-start').isDisabled()), 'a new run can start');
+  },
+});
+
 /** RabbitMQ takes ~20 s to start: run by `make test-brokers` (ACKSCOPE_E2E_RABBITMQ=1). */
 export const rabbitScenarios = [
   {

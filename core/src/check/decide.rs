@@ -127,27 +127,33 @@ fn offline(r: &Record, t: &str, p: u8, s: u8) -> Decision {
         Some(m) => Decision::new(
             m.qos.to_string(),
             vec![
-                setup,
                 Bilingual::new(
                     format!(
-                        "The probe arrived at +{} ms: {}.",
+                        "The probe arrived at QoS {} at +{} ms: {}.",
+                        m.qos,
                         rel(r, m.at),
                         describe(m)
                     ),
-                    format!("probe 于 +{} ms 到达:{}。", rel(r, m.at), describe(m)),
+                    format!(
+                        "probe 以 QoS {} 于 +{} ms 到达:{}。",
+                        m.qos,
+                        rel(r, m.at),
+                        describe(m)
+                    ),
                 ),
+                setup,
                 marker,
             ],
         ),
         None => Decision::new(
             "lost",
             vec![
-                setup,
-                marker,
                 Bilingual::new(
                     "The probe did not arrive before the marker: the broker did not keep it.",
                     "probe 未在标记消息之前到达:服务端没有保留它。",
                 ),
+                setup,
+                marker,
             ],
         ),
     }
@@ -297,6 +303,8 @@ fn retained_resubscribe(r: &Record, t: &str) -> Decision {
         "the second SUBACK",
         "第二个 SUBACK",
     ));
+    // The answer first, then how the first subscription went.
+    why.swap(0, 1);
     Decision::new(outcome, why)
 }
 
@@ -342,6 +350,7 @@ fn redelivery(r: &Record, t: &str) -> Decision {
         }
     };
     why.push(marker_line(r, log, t, "back", "the reconnect", "重连"));
+    why.swap(0, 1);
     Decision::new(outcome, why)
 }
 
@@ -580,7 +589,7 @@ fn inflight_window(r: &Record, t: &str) -> Decision {
     let total = series_numbers(log.before_marker(t, "after")).len() as u32;
     let probes = super::options::WINDOW_PROBES;
     let mut why = vec![Bilingual::new(
-        format!("chk1 withheld its PUBACKs; chk2 published {probes} QoS 1 messages. chk1 received {window}, then nothing for {WINDOW_QUIET_MS} ms: the broker waits for acks (a quiet period is a deadline, not a signal)."),
+        format!("chk1 withheld its PUBACKs; chk2 published {probes} QoS 1 messages. chk1 received {window}, then nothing for {WINDOW_QUIET_MS} ms: the broker waits for acks (the quiet period is a deadline, not a signal)."),
         format!("chk1 不发 PUBACK;chk2 发布 {probes} 条 QoS 1 消息。chk1 收到 {window} 条后 {WINDOW_QUIET_MS} ms 内再无消息:服务端在等待确认(静默期按超时判断,非确定信号)。"),
     )];
     why.push(Bilingual::new(
@@ -732,6 +741,19 @@ fn max_payload(rounds: &[Record], max: usize) -> Decision {
         Some(lo) => lo.to_string(),
         None => "0".to_string(),
     };
+    why.insert(
+        0,
+        match lo {
+            Some(lo) => Bilingual::new(
+                format!("Largest payload delivered: {lo} bytes (search up to {max})."),
+                format!("送达的最大消息体:{lo} 字节(最多搜索到 {max})。"),
+            ),
+            None => Bilingual::new(
+                "No payload size was delivered.",
+                "没有任何大小的消息体送达。",
+            ),
+        },
+    );
     if let Some(lo) = lo {
         let stalled_above = verdicts.iter().any(|(size, ok)| !ok && *size > lo);
         if stalled_above && timeout_based {

@@ -313,7 +313,7 @@ impl CheckReport {
                 outcome.push_str(&format!(" (dropped {d})"));
             }
             if r.timeout_based {
-                outcome.push_str(" ⏱");
+                outcome.push_str(if zh { "(超时判断)" } else { " (deadline)" });
             }
             let why = r.why.iter().map(&pick).collect::<Vec<_>>().join(" ");
             out.push_str(&format!(
@@ -330,14 +330,14 @@ impl CheckReport {
             .unwrap_or_default();
         if zh {
             out.push_str(&format!(
-                "\n状态:{};用时 {elapsed};检测连接:{};主题前缀 `{}`。⏱ = 按超时判断。\n",
+                "\n状态:{};用时 {elapsed};检测连接:{};主题前缀 `{}`。“超时判断”= 由截止时间而非确定信号得出。\n",
                 self.state.as_str(),
                 self.client_ids.join(", "),
                 self.topic_prefix
             ));
         } else {
             out.push_str(&format!(
-                "\nState: {}; took {elapsed}; check connections: {}; topic prefix `{}`. ⏱ = decided by a deadline.\n",
+                "\nState: {}; took {elapsed}; check connections: {}; topic prefix `{}`. \"deadline\" = decided by a deadline, not by a positive signal.\n",
                 self.state.as_str(),
                 self.client_ids.join(", "),
                 self.topic_prefix

@@ -53,6 +53,7 @@ pub(crate) struct Active {
     /// Closes of every role, by `Role::index`.
     closes: [usize; 3],
     delivered_seen: usize,
+    pubacks_seen: usize,
     /// Packet ids of publishes awaited.
     waiting: BTreeSet<u16>,
     markers_sent: u32,
@@ -77,7 +78,6 @@ pub(crate) struct Job {
     record: Record,
     rounds: Vec<Record>,
     failure: Option<Bilingual>,
-    started_at: Millis,
 }
 
 impl Job {
@@ -106,7 +106,6 @@ impl Job {
             record: Record::new(now),
             rounds: Vec::new(),
             failure: None,
-            started_at: now,
         }
     }
 }
@@ -157,6 +156,8 @@ impl BrokerCheck {
                     self.state,
                     super::RunState::Running | super::RunState::Cancelling
                 ) {
+                    // Nothing of the run stays open.
+                    self.reset_clients(now);
                     self.finish(now);
                 }
                 return;
@@ -235,7 +236,6 @@ impl BrokerCheck {
         }
         let decision = decide(kind, &self.ctx(), &job.rounds);
         self.rows[row].decide(decision, &job.rounds, now);
-        let _ = job.started_at;
         self.start_cleanup(Some(kind), now);
     }
 
@@ -313,6 +313,7 @@ impl BrokerCheck {
             subacks: log.subacks.len(),
             closes: Role::ALL.map(|r| record.client(r).closes.len()),
             delivered_seen: log.delivered.len(),
+            pubacks_seen: log.pubacks_in.len(),
             ..Active::default()
         }
     }
@@ -570,6 +571,23 @@ impl BrokerCheck {
                 a.delivered_seen += fresh.len();
                 for id in fresh {
                     a.waiting.remove(&id);
+                }
+                // A QoS 2 PUBLISH answered with PUBACK: the broker took it (as QoS 1); the
+                // session waits for a PUBREC that never comes, the step does not.
+                let pubacked: Vec<u16> = log.pubacks_in[a.pubacks_seen..]
+                    .iter()
+                    .map(|d| d.2)
+                    .collect();
+                a.pubacks_seen += pubacked.len();
+                if matches!(step, Step::Publish { qos: 2, .. }) {
+                    for id in pubacked {
+                        if a.waiting.remove(&id) {
+                            self.note(Bilingual::new(
+                                format!("The broker answered {}'s QoS 2 PUBLISH (packet id {id}) with PUBACK: it took it as QoS 1.", role.name()),
+                                format!("服务端以 PUBACK 回应 {} 的 QoS 2 PUBLISH(报文标识符 {id}):按 QoS 1 处理。", role.name()),
+                            ));
+                        }
+                    }
                 }
                 // Inactivity, not total time: a long series is fine while acks come.
                 let deadline = last_ack.unwrap_or(a.started_at).max(a.started_at) + STEP_TIMEOUT_MS;

@@ -36,6 +36,8 @@ pub struct Rules {
     pub max_queued: usize,
     pub drop_oldest: bool,
     pub max_qos: u8,
+    /// A QoS 2 PUBLISH is answered with PUBACK and handled as QoS 1 (RabbitMQ 3.10).
+    pub qos2_publish_as_qos1: bool,
     pub retained: bool,
     pub retained_on_resubscribe: bool,
     pub overlapping_each: bool,
@@ -66,6 +68,7 @@ impl Default for Rules {
             max_queued: 1000,
             drop_oldest: false,
             max_qos: 2,
+            qos2_publish_as_qos1: false,
             retained: true,
             retained_on_resubscribe: true,
             // mosquitto 2.0.11 sends one copy to a client whose filters overlap.
@@ -135,6 +138,8 @@ pub struct Broker {
     anon: u32,
     /// Every PUBLISH payload size the broker accepted.
     pub published: Vec<usize>,
+    /// (ClientId, username, password) of every CONNECT.
+    pub connects: Vec<(String, Option<String>, Option<String>)>,
 }
 
 impl Broker {
@@ -165,6 +170,7 @@ impl Broker {
             markers_seen: Vec::new(),
             anon: 0,
             published: Vec::new(),
+            connects: Vec::new(),
         }
     }
 
@@ -265,7 +271,10 @@ impl Broker {
             VariablePacket::SubscribePacket(p) => self.subscribe(socket, p, now),
             VariablePacket::PublishPacket(p) => {
                 let (qos, id) = p.qos().split();
-                let qos = qos_number(qos);
+                let mut qos = qos_number(qos);
+                if qos == 2 && self.rules.qos2_publish_as_qos1 {
+                    qos = 1;
+                }
                 let msg = Msg {
                     topic: p.topic_name().to_string(),
                     payload: p.payload().to_vec(),
@@ -322,6 +331,11 @@ impl Broker {
     }
 
     fn connect(&mut self, socket: SocketId, c: ConnectPacket, now: Millis) {
+        self.connects.push((
+            c.client_identifier().to_string(),
+            c.user_name().map(str::to_string),
+            c.password().map(str::to_string),
+        ));
         let mut id = c.client_identifier().to_string();
         if id.is_empty() {
             if !self.rules.zero_length {

@@ -172,6 +172,7 @@ fn a_broker_that_queues_qos0_and_downgrades_qos2_differs_where_rabbitmq_does() {
     let rules = Rules {
         queue_qos0: true,
         max_qos: 1,
+        qos2_publish_as_qos1: true,
         ..Rules::default()
     };
     let v = measure(
@@ -187,6 +188,8 @@ fn a_broker_that_queues_qos0_and_downgrades_qos2_differs_where_rabbitmq_does() {
     assert_eq!(outcome(&v, "offline-p0-s2"), "0");
     assert_eq!(outcome(&v, "offline-p2-s2"), "1");
     assert_eq!(outcome(&v, "offline-p1-s0"), "0");
+    let why = evidence(&v, "offline-p2-s2");
+    assert!(why.contains("with PUBACK: it took it as QoS 1"), "{why}");
 }
 
 #[test]
@@ -596,7 +599,7 @@ fn the_alibaba_profile_forbids_qos2_persistent_and_derives_valid_client_ids() {
         mode: AuthMode::AliyunSignature,
         client_id: "GID_test@@@device1".into(),
         access_key_id: "LTAIkey".into(),
-        access_key_secret: "secret".into(),
+        access_key_secret: "s3cr3t-ali".into(),
         instance_id: "post-cn-abc".into(),
         ..Default::default()
     };
@@ -635,12 +638,26 @@ fn the_alibaba_profile_forbids_qos2_persistent_and_derives_valid_client_ids() {
     let end = run(&mut check, &mut broker, START, |_, _| false);
     let v = check.view(end);
     assert_eq!(outcome(&v, "offline-p1-s1"), "1");
-    // Each check connection signs its own ClientId; the secret never shows.
-    let json = check.report(end).to_json();
-    assert!(!json.contains("secret") || !json.contains("\"secret\""));
-    assert!(!json.contains("LTAIkey"), "no username in the evidence");
-    let expected = crate::auth::sign("secret", "GID_test@@@device1-chk1").password;
-    assert!(!json.contains(&expected), "no password in the evidence");
+    // Each check connection signs its own ClientId and sends it only in CONNECT.
+    for (id, user, password) in &broker.connects {
+        assert_eq!(user.as_deref(), Some("Signature|LTAIkey|post-cn-abc"));
+        assert_eq!(
+            password.as_deref(),
+            Some(crate::auth::sign("s3cr3t-ali", id).password.as_str()),
+            "{id}"
+        );
+    }
+    assert!(broker
+        .connects
+        .iter()
+        .any(|c| c.0 == "GID_test@@@device1-chk2"));
+    let report = check.report(end);
+    let expected = crate::auth::sign("s3cr3t-ali", "GID_test@@@device1-chk1").password;
+    for text in [report.to_json(), report.to_markdown(false)] {
+        assert!(!text.contains("s3cr3t-ali"), "no secret in the evidence");
+        assert!(!text.contains("LTAIkey"), "no username in the evidence");
+        assert!(!text.contains(&expected), "no password in the evidence");
+    }
 }
 
 #[test]
