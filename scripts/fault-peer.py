@@ -8,87 +8,17 @@ and closes on DISCONNECT. Standard library only.
 
     scripts/fault-peer.py PORT
 """
-import base64
-import hashlib
 import socketserver
 import struct
 import sys
 
-GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
-
-
-def read_exact(f, n):
-    data = f.read(n)
-    if data is None or len(data) < n:
-        raise EOFError
-    return data
-
-
-def read_frame(f):
-    """One WebSocket frame from the client (always masked); returns (opcode, payload)."""
-    b1, b2 = read_exact(f, 2)
-    opcode, length = b1 & 0x0F, b2 & 0x7F
-    if length == 126:
-        (length,) = struct.unpack(">H", read_exact(f, 2))
-    elif length == 127:
-        (length,) = struct.unpack(">Q", read_exact(f, 8))
-    mask = read_exact(f, 4) if b2 & 0x80 else b"\0\0\0\0"
-    data = bytearray(read_exact(f, length))
-    for i in range(len(data)):
-        data[i] ^= mask[i % 4]
-    return opcode, bytes(data)
-
-
-def frame(payload, opcode=0x2):
-    n = len(payload)
-    head = bytes([0x80 | opcode])
-    if n < 126:
-        head += bytes([n])
-    elif n < 65536:
-        head += bytes([126]) + struct.pack(">H", n)
-    else:
-        head += bytes([127]) + struct.pack(">Q", n)
-    return head + payload
-
-
-def mqtt_packets(buf):
-    """Splits whole MQTT packets off the front of buf; returns (packets, rest)."""
-    out = []
-    while len(buf) >= 2:
-        mult, length, i = 1, 0, 1
-        while True:
-            if i >= len(buf):
-                return out, buf
-            b = buf[i]
-            length += (b & 0x7F) * mult
-            mult *= 128
-            i += 1
-            if not b & 0x80:
-                break
-        if len(buf) < i + length:
-            break
-        out.append((buf[0], buf[i:i + length]))
-        buf = buf[i + length:]
-    return out, buf
+from wspeer import Server, accept_websocket, frame, mqtt_packets, read_frame
 
 
 class Peer(socketserver.StreamRequestHandler):
     def handle(self):
-        request = b""
-        while b"\r\n\r\n" not in request:
-            chunk = self.request.recv(4096)
-            if not chunk:
-                return
-            request += chunk
-        headers = {}
-        for line in request.decode("latin-1").split("\r\n")[1:]:
-            if ":" in line:
-                k, v = line.split(":", 1)
-                headers[k.strip().lower()] = v.strip()
-        accept = base64.b64encode(hashlib.sha1((headers.get("sec-websocket-key", "") + GUID).encode()).digest()).decode()
-        self.wfile.write((
-            "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-            f"Sec-WebSocket-Accept: {accept}\r\nSec-WebSocket-Protocol: mqtt\r\n\r\n").encode())
+        if accept_websocket(self) is None:
+            return
         buf = b""
         try:
             while True:
@@ -115,11 +45,6 @@ class Peer(socketserver.StreamRequestHandler):
                 self.wfile.flush()
         except (EOFError, ConnectionError):
             return
-
-
-class Server(socketserver.ThreadingTCPServer):
-    allow_reuse_address = True
-    daemon_threads = True
 
 
 if __name__ == "__main__":
