@@ -177,17 +177,23 @@ export const scenarios = [
 
       // The browser's store has caught up with the page: then reload.
       const kept = Number(/(\d+)/.exec(await page.locator('[data-testid="page-mode"]').textContent())[1]);
-      await page.waitForFunction(async (n) => {
-        const events = await new Promise((resolve) => {
-          const req = indexedDB.open('ackscope-recordings');
-          req.onsuccess = () => {
-            const all = req.result.transaction('runs').objectStore('runs').getAll();
-            all.onsuccess = () => { req.result.close(); resolve(Math.max(0, ...all.result.map((r) => r.events))); };
-          };
-          req.onerror = () => resolve(-1);
-        });
-        return events >= n;
-      }, kept, { timeout: 10_000, polling: 250 });
+      // Polled from here: page.evaluate awaits the store's answer (an async predicate in
+      // waitForFunction was seen to pass before the store had caught up).
+      const storedEvents = () => page.evaluate(() => new Promise((resolve) => {
+        const req = indexedDB.open('ackscope-recordings');
+        req.onsuccess = () => {
+          const all = req.result.transaction('runs').objectStore('runs').getAll();
+          all.onsuccess = () => { req.result.close(); resolve(Math.max(0, ...all.result.map((r) => r.events))); };
+        };
+        req.onerror = () => resolve(-1);
+      }));
+      const deadline = Date.now() + 20_000;
+      let seen = await storedEvents();
+      while (seen < kept && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 250));
+        seen = await storedEvents();
+      }
+      assert(seen >= kept, `the browser's store caught up with the page: ${seen} of ${kept} events`);
       const stored = await page.evaluate(() => new Promise((resolve) => {
         const req = indexedDB.open('ackscope-recordings');
         req.onsuccess = () => {
