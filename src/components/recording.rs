@@ -8,7 +8,8 @@
 
 use crate::edge::clock::now;
 use crate::edge::device::Device;
-use crate::edge::recording_file::{download_bytes, gunzip, gzip, is_gzip, read_bytes};
+use crate::edge::download::download_bytes;
+use crate::edge::recording_file::{gunzip, gzip, is_gzip, read_bytes};
 use crate::edge::recording_store::{Store, StoredRun};
 use crate::i18n::Lang;
 use crate::view::clock::{seconds, time_of_day};

@@ -1,14 +1,20 @@
-//! Saves text as a file the user downloads (exports of messages, packets, profiles).
+//! Saves text or bytes as a file the user downloads (exports, recordings, reports).
 
 use wasm_bindgen::JsCast;
 
 /// Offers `text` as a download named `filename`; returns why it could not, if it could not.
 pub fn download(filename: &str, mime: &str, text: &str) -> Result<(), String> {
+    download_bytes(filename, mime, text.as_bytes())
+}
+
+/// Offers `bytes` (a gzip file, say) as a download named `filename`.
+pub fn download_bytes(filename: &str, mime: &str, bytes: &[u8]) -> Result<(), String> {
     let err = |e: wasm_bindgen::JsValue| e.as_string().unwrap_or_else(|| format!("{e:?}"));
-    let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
+    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes).into());
     let options = web_sys::BlobPropertyBag::new();
     options.set_type(mime);
-    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options).map_err(err)?;
+    let blob =
+        web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options).map_err(err)?;
     let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(err)?;
     let document = web_sys::window()
         .and_then(|w| w.document())

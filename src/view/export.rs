@@ -3,24 +3,7 @@
 
 use super::{MessageRow, PacketRow};
 
-/// A JSON string literal.
-pub fn json_string(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
+pub use ackscope_core::text::json_string;
 
 /// A CSV cell. A cell a spreadsheet would run as a formula (starting with `=`, `+`, `-` or
 /// `@`, or a tab or carriage return before one) gets a leading `'`, so that a topic or

@@ -8,7 +8,7 @@ use super::runner::trace_of;
 use super::steps::Role;
 use super::BrokerCheck;
 use crate::profile::BrokerProfile;
-use crate::text::Bilingual;
+use crate::text::{json_string, Bilingual};
 use crate::time::Millis;
 
 /// Where a run is.
@@ -232,24 +232,6 @@ pub(crate) fn public_url(url: &str) -> String {
     }
 }
 
-fn json_str(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
 fn json_list<T>(items: &[T], f: impl Fn(&T) -> String) -> String {
     format!("[{}]", items.iter().map(f).collect::<Vec<_>>().join(","))
 }
@@ -267,27 +249,27 @@ impl CheckReport {
         let rows = json_list(&self.rows, |r| {
             format!(
                 "{{\"check\":{},\"outcome\":{},\"status\":{},\"dropped\":{},\"timeoutBased\":{},\"tookMs\":{},\"values\":{},\"measures\":{},\"evidence\":{},\"evidenceZh\":{},\"packets\":{}}}",
-                json_str(&r.id),
-                json_str(&r.outcome),
-                json_str(r.status.as_str()),
-                r.dropped.map_or("null".to_string(), json_str),
+                json_string(&r.id),
+                json_string(&r.outcome),
+                json_string(r.status.as_str()),
+                r.dropped.map_or("null".to_string(), json_string),
                 r.timeout_based,
                 r.took_ms.map_or("null".to_string(), |t| t.to_string()),
-                json_str(r.kind.values()),
-                json_str(&r.kind.title().en),
-                json_list(&r.why, |w| json_str(&w.en)),
-                json_list(&r.why, |w| json_str(&w.zh)),
-                json_list(&r.trace, |t| json_str(t)),
+                json_string(r.kind.values()),
+                json_string(&r.kind.title().en),
+                json_list(&r.why, |w| json_string(&w.en)),
+                json_list(&r.why, |w| json_string(&w.zh)),
+                json_list(&r.trace, |t| json_string(t)),
             )
         });
         format!(
             "{{\"tool\":\"ackscope broker check\",\"broker\":{},\"profile\":{},\"state\":{},\"elapsedMs\":{},\"clientIds\":{},\"topicPrefix\":{},\"rows\":{}}}\n",
-            json_str(&self.broker),
-            json_str(&self.profile),
-            json_str(self.state.as_str()),
+            json_string(&self.broker),
+            json_string(&self.profile),
+            json_string(self.state.as_str()),
             self.elapsed_ms.map_or("null".to_string(), |t| t.to_string()),
-            json_list(&self.client_ids, |c| json_str(c)),
-            json_str(&self.topic_prefix),
+            json_list(&self.client_ids, |c| json_string(c)),
+            json_string(&self.topic_prefix),
             rows,
         )
     }
@@ -365,6 +347,6 @@ mod tests {
 
     #[test]
     fn json_strings_are_escaped() {
-        assert_eq!(json_str("a\"b\\c\n\u{1}"), "\"a\\\"b\\\\c\\n\\u0001\"");
+        assert_eq!(json_string("a\"b\\c\n\u{1}"), "\"a\\\"b\\\\c\\n\\u0001\"");
     }
 }
