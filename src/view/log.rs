@@ -293,6 +293,10 @@ impl DeviceLog {
                 format!("消息 {packet_id} 已超过服务端的确认超时:服务端将其视为未投递")),
             Event::ProbeSeriesStopped { at, series, sent, total, error } => {
                 let t = error.text().prefixed(&format!("Probe series {series} stopped after {sent} of {total}: "), &format!("探测序列 {series} 在发送 {sent}/{total} 条后停止:"));
+            Event::Qos2AnsweredWithPuback { at, packet_id, topic } => {
+                let t = ackscope_core::session::qos2_puback_text(packet_id, &topic);
+                self.note(at, "qos2-puback", false, t.en, t.zh);
+            }
                 self.fail(at, t.en, t.zh);
             }
             Event::ReconnectStopped { at, reason, failures } => {

@@ -287,6 +287,13 @@ pub enum Event {
         packet_id: u16,
         after_ms: Millis,
     },
+    /// The broker answered an outgoing QoS 2 PUBLISH with PUBACK: it downgraded the message
+    /// to QoS 1 (RabbitMQ 3.10 has no QoS 2). The message is done; `Delivered` follows.
+    Qos2AnsweredWithPuback {
+        at: Millis,
+        packet_id: u16,
+        topic: String,
+    },
     /// An outgoing message passed the client's ack timeout without an ack.
     AckOverdue {
         at: Millis,
@@ -361,4 +368,13 @@ pub enum Event {
         what: String,
         error: CommandError,
     },
+}
+
+/// What the page says when the broker answers a QoS 2 PUBLISH with PUBACK
+/// ([`Event::Qos2AnsweredWithPuback`]).
+pub fn qos2_puback_text(packet_id: u16, topic: &str) -> Bilingual {
+    Bilingual::new(
+        format!("The broker answered QoS 2 PUBLISH {packet_id} ({topic}) with PUBACK: it downgraded the message to QoS 1 (at least once, duplicates possible); taken as delivered."),
+        format!("服务端以 PUBACK 应答 QoS 2 的 PUBLISH {packet_id}({topic}):它把消息降级为 QoS 1(至少一次,可能重复);按已送达处理。"),
+    )
 }

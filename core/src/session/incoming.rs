@@ -95,7 +95,7 @@ impl Session {
                 self.handle_publish(socket, p, dup_flag(&frame.raw), connack_at, now)
             }
             (Some(Phase::Connected { .. }), VariablePacket::PubackPacket(p)) => {
-                self.finish_outgoing(p.packet_identifier(), OutStage::Puback, now)
+                self.puback_received(p.packet_identifier(), now)
             }
             (Some(Phase::Connected { .. }), VariablePacket::PubrecPacket(p)) => {
                 self.outgoing_received(socket, p.packet_identifier(), now)

@@ -25,8 +25,8 @@ mod views;
 pub use config::{ProtocolVersion, Qos, ReconnectPolicy, SessionConfig, Will};
 pub use error::CommandError;
 pub use events::{
-    Action, CloseReason, ConnState, ConnackRefusal, Direction, Event, IncomingMessage,
-    PacketRecord, SocketId,
+    qos2_puback_text, Action, CloseReason, ConnState, ConnackRefusal, Direction, Event,
+    IncomingMessage, PacketRecord, SocketId,
 };
 pub use packet_ids::PacketIds;
 pub use probe_series::ProbeSeriesProgress;
@@ -504,3 +504,5 @@ impl Session {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_qos2_puback;

@@ -107,6 +107,27 @@ impl Session {
         self.drain_queue(now);
     }
 
+    /// PUBACK: completes a QoS 1 publish. For a QoS 2 publish still waiting for its PUBREC
+    /// it is the broker's downgrade to QoS 1 (RabbitMQ 3.10): waiting on for a PUBREC that
+    /// never comes would hold the packet id and the inflight window forever, so the message
+    /// is done, and the page says why.
+    pub(crate) fn puback_received(&mut self, id: u16, now: Millis) {
+        let downgraded = self.outgoing.get_mut(&id).and_then(|o| {
+            (o.stage == OutStage::Pubrec).then(|| {
+                o.stage = OutStage::Puback;
+                o.topic.clone()
+            })
+        });
+        if let Some(topic) = downgraded {
+            self.push_event(Event::Qos2AnsweredWithPuback {
+                at: now,
+                packet_id: id,
+                topic,
+            });
+        }
+        self.finish_outgoing(id, OutStage::Puback, now);
+    }
+
     /// PUBREC for an outgoing QoS 2 message: answer PUBREL, wait for PUBCOMP.
     pub(crate) fn outgoing_received(&mut self, socket: SocketId, id: u16, now: Millis) {
         if let Some(o) = self.outgoing.get_mut(&id) {

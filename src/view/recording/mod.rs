@@ -567,6 +567,7 @@ pub fn event_time(e: &Event) -> Millis {
         | Event::Subscribed { at, .. }
         | Event::Unsubscribed { at, .. }
         | Event::Delivered { at, .. }
+        | Event::Qos2AnsweredWithPuback { at, .. }
         | Event::AckOverdue { at, .. }
         | Event::BrokerAckTimeout { at, .. }
         | Event::PingRoundTrip { at, .. }
