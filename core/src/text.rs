@@ -2,8 +2,8 @@
 //! explains has one `text()` that returns a `Bilingual`: the two languages sit side by side
 //! in one match arm, so neither can drift from the other.
 
-/// Text in both languages.
-#[derive(Clone, Debug, PartialEq, Eq, Default)]
+/// Text in both languages (in files as `{"en", "zh"}`: a broker check in a recording).
+#[derive(Clone, Debug, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Bilingual {
     pub en: String,
     pub zh: String,

@@ -114,6 +114,7 @@ impl DeviceForm {
         }
     }
 
+            broker_check: None,
     /// The probe series typed into the panel, or why it cannot run (the bounds are the core's).
     pub fn probe_plan(&self) -> Result<ProbePlan, ProbePlanError> {
         ProbePlan::parse(&self.probe_count, &self.probe_interval_ms)

@@ -5,8 +5,9 @@ use crate::profile::{BrokerKind, BrokerProfile};
 use crate::session::Qos;
 use crate::text::Bilingual;
 
-/// One experiment of the broker check.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+/// One experiment of the broker check; in files, its id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(into = "String", try_from = "String")]
 pub enum CheckKind {
     /// A persistent subscriber at QoS `subscribe` goes away; one message at QoS `publish`.
     Offline {
@@ -197,5 +198,18 @@ impl CheckKind {
             )),
             _ => None,
         }
+    }
+}
+
+impl From<CheckKind> for String {
+    fn from(k: CheckKind) -> String {
+        k.id()
+    }
+}
+
+impl TryFrom<String> for CheckKind {
+    type Error = String;
+    fn try_from(id: String) -> Result<Self, String> {
+        CheckKind::from_id(&id).ok_or_else(|| format!("unknown check {id:?}"))
     }
 }

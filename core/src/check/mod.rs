@@ -23,6 +23,7 @@
 
 mod catalog;
 mod decide;
+mod facts;
 mod options;
 mod record;
 mod report;
@@ -35,6 +36,10 @@ mod tests;
 
 pub use catalog::CheckKind;
 pub use decide::Decision;
+pub use facts::{
+    BrokerFacts, DroppedEnd, Fact, PayloadLimit, QueueLimit, KEEPALIVE_CHECK, PAYLOAD_CHECK,
+    QOS0_GRANT_CHECK, QOS0_PUBLISH_CHECK, QOS2_CHECK, QUEUE_CHECK,
+};
 pub use options::{
     derived_client_id, CheckOptions, OptionsError, DEFAULT_KEEPALIVE_SECS, DEFAULT_MAX_PAYLOAD,
     DEFAULT_QUEUE_LIMIT, QUEUE_LIMIT_RANGE, WINDOW_PROBES,

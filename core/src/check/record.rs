@@ -82,9 +82,9 @@ pub struct ClientLog {
     pub messages: Vec<Seen>,
     /// Outgoing QoS>0 handshakes finished: (seq, at, packet id).
     pub delivered: Vec<(u64, Millis, u16)>,
-    /// PUBACKs received, by packet id: a broker that answers a QoS 2 PUBLISH with PUBACK
-    /// (it took it as QoS 1) shows here, while the session still waits for PUBREC.
-    pub pubacks_in: Vec<(u64, Millis, u16)>,
+    /// QoS 2 PUBLISHes the broker answered with PUBACK (it took them as QoS 1), as the
+    /// session reports them (`Event::Qos2AnsweredWithPuback`, before their `Delivered`).
+    pub qos2_pubacked: Vec<(u64, Millis, u16)>,
     pub closes: Vec<CloseObs>,
     /// Waiting for a CONNACK: a close now is a failed connect.
     pub(crate) awaiting_connack: bool,
@@ -189,13 +189,13 @@ impl Record {
     pub(crate) fn observe(&mut self, role: Role, event: Event) {
         let started_at = self.started_at;
         match event {
+            Event::Qos2AnsweredWithPuback { at, packet_id, .. } => {
+                let seq = self.seq();
+                self.client_mut(role)
+                    .qos2_pubacked
+                    .push((seq, at, packet_id));
+            }
             Event::Packet(p) => {
-                if p.direction == Direction::In && p.summary.kind == PacketKind::Puback {
-                    if let Some(id) = p.summary.packet_id {
-                        let seq = self.seq();
-                        self.client_mut(role).pubacks_in.push((seq, p.at, id));
-                    }
-                }
                 // The payload search's keep-awake traffic would crowd out the packets that matter.
                 if p.summary.kind == PacketKind::Publish
                     && p.raw.len() < 256

@@ -10,9 +10,11 @@ use super::BrokerCheck;
 use crate::profile::BrokerProfile;
 use crate::text::{json_string, Bilingual};
 use crate::time::Millis;
+use serde::{Deserialize, Serialize};
 
 /// Where a run is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum RunState {
     Idle,
     Running,
@@ -40,7 +42,8 @@ impl RunState {
 }
 
 /// Where a row is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum RowStatus {
     Pending,
     Running,
@@ -69,7 +72,8 @@ impl RowStatus {
 }
 
 /// One row of the table: a check, its outcome, and the evidence that decided it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct CheckRow {
     pub kind: CheckKind,
     pub id: String,
@@ -169,8 +173,9 @@ pub struct CheckView {
     pub topic_prefix: String,
 }
 
-/// A finished (or cancelled) run, for a ticket.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A finished (or cancelled) run, for a ticket; a recording keeps it as it is (serde).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct CheckReport {
     /// The broker URL without user info or query.
     pub broker: String,
@@ -179,7 +184,57 @@ pub struct CheckReport {
     pub elapsed_ms: Option<Millis>,
     pub client_ids: Vec<String>,
     pub topic_prefix: String,
+    /// The keepalive (s) of the `keepalive-close` check.
+    #[serde(default)]
+    pub keepalive_secs: u16,
     pub rows: Vec<CheckRow>,
+}
+
+/// A row as a file holds it: serde's derive would ask the file to outlive the program for
+/// `dropped`'s `&'static str`, so it is read as text and mapped to the two values the check
+/// writes.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CheckRowFile {
+    kind: CheckKind,
+    id: String,
+    status: RowStatus,
+    #[serde(default)]
+    outcome: String,
+    #[serde(default)]
+    dropped: Option<String>,
+    #[serde(default)]
+    why: Vec<Bilingual>,
+    #[serde(default)]
+    trace: Vec<String>,
+    #[serde(default)]
+    timeout_based: bool,
+    #[serde(default)]
+    started_at: Option<Millis>,
+    #[serde(default)]
+    took_ms: Option<Millis>,
+}
+
+impl<'de> Deserialize<'de> for CheckRow {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let f = CheckRowFile::deserialize(d)?;
+        Ok(CheckRow {
+            kind: f.kind,
+            id: f.id,
+            status: f.status,
+            outcome: f.outcome,
+            dropped: match f.dropped.as_deref() {
+                Some("oldest") => Some("oldest"),
+                Some("newest") => Some("newest"),
+                _ => None,
+            },
+            why: f.why,
+            trace: f.trace,
+            timeout_based: f.timeout_based,
+            started_at: f.started_at,
+            took_ms: f.took_ms,
+        })
+    }
 }
 
 impl BrokerCheck {
@@ -214,6 +269,7 @@ impl BrokerCheck {
             elapsed_ms: v.elapsed_ms,
             client_ids: v.client_ids,
             topic_prefix: v.topic_prefix,
+            keepalive_secs: self.options.keepalive_secs,
             rows: v.rows,
         }
     }

@@ -53,7 +53,7 @@ pub(crate) struct Active {
     /// Closes of every role, by `Role::index`.
     closes: [usize; 3],
     delivered_seen: usize,
-    pubacks_seen: usize,
+    qos2_pubacked_seen: usize,
     /// Packet ids of publishes awaited.
     waiting: BTreeSet<u16>,
     markers_sent: u32,
@@ -313,7 +313,7 @@ impl BrokerCheck {
             subacks: log.subacks.len(),
             closes: Role::ALL.map(|r| record.client(r).closes.len()),
             delivered_seen: log.delivered.len(),
-            pubacks_seen: log.pubacks_in.len(),
+            qos2_pubacked_seen: log.qos2_pubacked.len(),
             ..Active::default()
         }
     }
@@ -569,25 +569,23 @@ impl BrokerCheck {
                     .collect();
                 let last_ack = log.delivered.last().map(|d| d.1);
                 a.delivered_seen += fresh.len();
-                for id in fresh {
-                    a.waiting.remove(&id);
-                }
                 // A QoS 2 PUBLISH answered with PUBACK: the broker took it (as QoS 1); the
-                // session waits for a PUBREC that never comes, the step does not.
-                let pubacked: Vec<u16> = log.pubacks_in[a.pubacks_seen..]
+                // session completes it (then `Delivered`), and the evidence says so.
+                let pubacked: Vec<u16> = log.qos2_pubacked[a.qos2_pubacked_seen..]
                     .iter()
                     .map(|d| d.2)
                     .collect();
-                a.pubacks_seen += pubacked.len();
-                if matches!(step, Step::Publish { qos: 2, .. }) {
-                    for id in pubacked {
-                        if a.waiting.remove(&id) {
-                            self.note(Bilingual::new(
-                                format!("The broker answered {}'s QoS 2 PUBLISH (packet id {id}) with PUBACK: it took it as QoS 1.", role.name()),
-                                format!("服务端以 PUBACK 回应 {} 的 QoS 2 PUBLISH(报文标识符 {id}):按 QoS 1 处理。", role.name()),
-                            ));
-                        }
+                a.qos2_pubacked_seen += pubacked.len();
+                for id in pubacked {
+                    if a.waiting.remove(&id) {
+                        self.note(Bilingual::new(
+                            format!("The broker answered {}'s QoS 2 PUBLISH (packet id {id}) with PUBACK: it took it as QoS 1.", role.name()),
+                            format!("服务端以 PUBACK 回应 {} 的 QoS 2 PUBLISH(报文标识符 {id}):按 QoS 1 处理。", role.name()),
+                        ));
                     }
+                }
+                for id in fresh {
+                    a.waiting.remove(&id);
                 }
                 // Inactivity, not total time: a long series is fine while acks come.
                 let deadline = last_ack.unwrap_or(a.started_at).max(a.started_at) + STEP_TIMEOUT_MS;

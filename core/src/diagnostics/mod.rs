@@ -19,6 +19,7 @@ pub use history::{broker_key, ConnectRecord, DeviceHistory, EndKind};
 use crate::auth::AuthInput;
 use crate::profile::BrokerProfile;
 use crate::session::ProbeSeriesProgress;
+use crate::check::BrokerFacts;
 use crate::time::Millis;
 
 /// How bad a finding is, as `data-severity` spells it.
@@ -97,6 +98,9 @@ pub struct DeviceSettings {
     pub sending: Option<ProbeSeriesProgress>,
 }
 
+    /// What this device's broker check measured (its broker in `BrokerFacts::broker`); the
+    /// rules use it for every device on that broker, and the profile's assumptions otherwise.
+    pub broker_check: Option<BrokerFacts>,
 impl Default for DeviceSettings {
     fn default() -> Self {
         DeviceSettings {
@@ -109,6 +113,7 @@ impl Default for DeviceSettings {
             sending: None,
         }
     }
+            broker_check: None,
 }
 
 /// One device as the rules see it.
@@ -141,7 +146,7 @@ pub struct Finding {
 pub fn diagnose(now: Millis, devices: &[DeviceFacts<'_>]) -> Vec<Finding> {
     let mut findings = Vec::new();
     for d in devices {
-        rules::per_device(now, d, &mut findings);
+        rules::per_device(now, d, devices, &mut findings);
     }
     rules::across_devices(now, devices, &mut findings);
     findings.sort_by_key(|f| (f.severity, f.device, f.rule));
@@ -154,3 +159,5 @@ mod testkit;
 mod tests;
 #[cfg(test)]
 mod truth;
+#[cfg(test)]
+mod truth_facts;

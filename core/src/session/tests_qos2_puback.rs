@@ -53,7 +53,10 @@ fn a_puback_for_a_qos2_publish_completes_it_as_the_brokers_downgrade() {
     let done = events.iter().position(
         |e| matches!(e, Event::Delivered { packet_id, after_ms: 30, .. } if *packet_id == id),
     );
-    assert!(told.is_some() && done.is_some() && told < done, "{events:?}");
+    assert!(
+        told.is_some() && done.is_some() && told < done,
+        "{events:?}"
+    );
     assert!(s.inflight_rows(1_030).is_empty());
     // The id is free again: a later PUBREC for it is a stray, not a second completion.
     broker_sends(&mut s, socket, PubrecPacket::new(id), 1_040);
@@ -101,7 +104,5 @@ fn a_qos1_puback_and_a_full_qos2_handshake_are_no_downgrade() {
 fn a_stray_puback_changes_nothing() {
     let (mut s, socket) = connected(1_000);
     broker_sends(&mut s, socket, PubackPacket::new(42), 1_010);
-    assert!(drain(&mut s)
-        .iter()
-        .all(|e| matches!(e, Event::Packet(_))));
+    assert!(drain(&mut s).iter().all(|e| matches!(e, Event::Packet(_))));
 }

@@ -2,6 +2,7 @@
 //! (or all) of its outcomes, the profile's rules, cancel, cleanup and the exports.
 
 mod broker;
+mod facts;
 
 use super::*;
 use crate::auth::{AuthInput, AuthMode};

@@ -1,7 +1,8 @@
 //! What was published and what came: qos0-publish, publish-abandoned, retained-replay,
 //! packet-id-reuse, batched-replay.
 
-use super::{broker_at, filter_matches, finding, list, name, secs, T};
+use super::{broker_at, broker_facts, filter_matches, finding, list, name, secs, T};
+use crate::check::QOS0_PUBLISH_CHECK;
 use crate::diagnostics::history::MessageRecord;
 use crate::diagnostics::{DeviceFacts, Finding, Severity};
 use crate::time::Millis;
@@ -101,20 +102,45 @@ pub(super) fn qos0_publish(now: Millis, devices: &[DeviceFacts<'_>], out: &mut V
         }
         for (receiver, lost, pending, first, topics) in per_receiver {
             let (en, zh) = name(receiver);
+            let Some(r) = devices.iter().find(|r| r.device == receiver) else {
+                continue;
+            };
+            let facts = broker_facts(devices, r, first);
+            let label = facts.label(&facts.qos0_publish_kept, QOS0_PUBLISH_CHECK);
+            let kept = *facts.qos0_publish_kept.value();
             let (severity, ev_en, ev_zh) = if lost > 0 {
                 (Severity::Error,
                  format!("{lost} QoS 0 message(s) to {} were published while {en} (a persistent subscriber) was offline, and did not arrive when it came back with its session", list(&topics, 3)),
                  format!("{zh}(持久订阅者)离线时以 QoS 0 发布到 {} 的 {lost} 条消息,在它带着会话回来后没有到达", list(&topics, 3)))
             } else {
-                (Severity::Warning,
+                // A broker measured to keep QoS 0 offline will deliver them: advice, not loss.
+                (if kept { Severity::Info } else { Severity::Warning },
                  format!("{pending} QoS 0 message(s) to {} were published while {en} (a persistent subscriber) was offline", list(&topics, 3)),
                  format!("{zh}(持久订阅者)离线时以 QoS 0 发布了 {pending} 条消息到 {}", list(&topics, 3)))
             };
-            out.push(finding("qos0-publish", severity, s.device, Some(first),
+            let explanation = match (kept, lost > 0) {
+                (false, _) => T::new(
+                    format!("This broker keeps no QoS 0 message for an offline session ({}; mosquitto's default is queue_qos0_messages false, while RabbitMQ keeps them): they are lost for that receiver.", label.en),
+                    format!("该服务端不为离线会话保留 QoS 0 消息({};mosquitto 默认 queue_qos0_messages 为 false,而 RabbitMQ 会保留):对该接收端而言它们已丢失。", label.zh)),
+                (true, false) => T::new(
+                    format!("This broker keeps QoS 0 messages for an offline persistent session ({}): expect them when {en} comes back, at QoS 0, never acknowledged or resent.", label.en),
+                    format!("该服务端会为离线持久会话保留 QoS 0 消息({}):{zh} 回来时应会收到,但以 QoS 0 投递,不确认也不重发。", label.zh)),
+                (true, true) => T::new(
+                    format!("This broker keeps QoS 0 messages for an offline persistent session ({}), so they were not dropped for being QoS 0: look for an offline queue limit, a subscription granted at QoS 0, or messages that expired.", label.en),
+                    format!("该服务端会为离线持久会话保留 QoS 0 消息({}),所以它们并非因 QoS 0 被丢弃:请检查离线队列上限、以 QoS 0 授予的订阅或消息过期。", label.zh)),
+            };
+            out.push(finding(
+                "qos0-publish",
+                severity,
+                s.device,
+                Some(first),
                 T::new(ev_en, ev_zh),
-                T::new("Brokers keep no QoS 0 message for an offline session by default (mosquitto: queue_qos0_messages false; some, such as RabbitMQ, do keep them): they are lost for that receiver.",
-                       "服务端默认不为离线会话保留 QoS 0 消息(mosquitto:queue_qos0_messages 为 false;也有服务端会保留,例如 RabbitMQ):对该接收端而言它们已丢失。"),
-                T::new("Publish at QoS 1 (and subscribe at QoS 1).", "以 QoS 1 发布(并以 QoS 1 订阅)。")));
+                explanation,
+                T::new(
+                    "Publish at QoS 1 (and subscribe at QoS 1).",
+                    "以 QoS 1 发布(并以 QoS 1 订阅)。",
+                ),
+            ));
         }
     }
 }

@@ -22,13 +22,19 @@ mod subscriptions;
 
 use super::history::{broker_key, ConnectRecord};
 use super::{Bilingual as T, DeviceFacts, Finding, Severity};
+use crate::check::BrokerFacts;
 use crate::time::{format_seconds, Millis};
 
-pub(super) fn per_device(now: Millis, d: &DeviceFacts<'_>, out: &mut Vec<Finding>) {
+pub(super) fn per_device(
+    now: Millis,
+    d: &DeviceFacts<'_>,
+    devices: &[DeviceFacts<'_>],
+    out: &mut Vec<Finding>,
+) {
     session::session_lost(d, out);
     session::client_id_changed(d, out);
     session::reconnect_loop(now, d, out);
-    subscriptions::qos0_granted(d, out);
+    subscriptions::qos0_granted(d, devices, out);
     subscriptions::subscription_limit(d, out);
     subscriptions::subscription_refused(d, out);
     subscriptions::overlapping_subscriptions(d, out);
@@ -41,7 +47,7 @@ pub(super) fn per_device(now: Millis, d: &DeviceFacts<'_>, out: &mut Vec<Finding
     settings::client_id_invalid(d, out);
     settings::auth_shape(d, out);
     settings::qos2_persistent(d, out);
-    settings::qos_meaning(d, out);
+    settings::qos_meaning(d, devices, out);
 }
 
 pub(super) fn across_devices(now: Millis, devices: &[DeviceFacts<'_>], out: &mut Vec<Finding>) {
@@ -118,6 +124,19 @@ fn broker_at<'a>(d: &DeviceFacts<'a>, at: Millis) -> Broker<'a> {
         Some(i) => broker_of(d, &h.connects[i]),
         None => Broker::Url(&d.settings.broker_url),
     }
+}
+
+/// What is known of the broker `d` talked to at `at`: what a broker check of any device on
+/// that broker measured, else what `d`'s profile assumes (the facts say which).
+fn broker_facts(devices: &[DeviceFacts<'_>], d: &DeviceFacts<'_>, at: Millis) -> BrokerFacts {
+    let broker = broker_at(d, at);
+    let key = broker.key();
+    devices
+        .iter()
+        .filter_map(|x| x.settings.broker_check.as_ref())
+        .find(|f| f.broker.as_deref() == Some(key.as_ref()))
+        .cloned()
+        .unwrap_or_else(|| BrokerFacts::assumed(&d.settings.profile))
 }
 
 /// "device 2" / "设备 2".

@@ -1,7 +1,10 @@
 //! `probe-gap`: sequence numbers of a probe series that a receiver never got. The sender knows
 //! how many it sent, so a loss at the tail is found as well as holes in the middle.
 
-use super::{broker_at, filter_matches, finding, list, name, secs, T};
+use super::{broker_at, broker_facts, filter_matches, finding, list, name, secs, T};
+use crate::check::{
+    BrokerFacts, DroppedEnd, Fact, PayloadLimit, QueueLimit, PAYLOAD_CHECK, QUEUE_CHECK,
+};
 use crate::diagnostics::history::{SeriesReceived, SeriesSent};
 use crate::diagnostics::{DeviceFacts, Finding, Severity};
 use crate::time::Millis;
@@ -10,6 +13,74 @@ use crate::time::Millis;
 const LISTED: usize = 10;
 /// The least time to wait after the last probe moved before calling the rest missing.
 const MIN_SETTLE_MS: Millis = 5_000;
+/// A probe's payload is its header line (`ackscope-probe/1 <series> <seq> <sent-ms>`): at
+/// most 17 + 32 + 1 + 10 + 1 + 20 bytes.
+const PROBE_MAX_BYTES: u64 = 81;
+
+/// An offline queue limit as the cause of `end` missing (`got` kept), in the words of what is
+/// known of the broker; `None` when what was measured rules it out.
+fn queue_cause(facts: &BrokerFacts, end: DroppedEnd, got: u64) -> Option<(String, String)> {
+    let label = facts.label(&facts.queue_limit, QUEUE_CHECK);
+    let (end_en, end_zh) = match end {
+        DroppedEnd::Newest => (
+            "keeps the oldest and drops the newest",
+            "保留最早的、丢弃最新的",
+        ),
+        DroppedEnd::Oldest => (
+            "keeps the newest and drops the oldest",
+            "保留最新的、丢弃最早的",
+        ),
+    };
+    match (facts.queue_limit, end) {
+        (Fact::Measured(QueueLimit::Kept { kept, dropped }), _) if dropped == Some(end) => Some((
+            format!("the broker's offline queue limit: it {end_en}, {kept} kept ({}); here it kept {got}", label.en),
+            format!("服务端的离线队列上限:{end_zh},保留 {kept} 条({});此处保留了 {got} 条", label.zh),
+        )),
+        (Fact::Measured(QueueLimit::AtLeast(n)), _) if got >= u64::from(n) => Some((
+            format!("an offline queue limit above the {n} messages the broker check kept ({}); here it kept {got}", label.en),
+            format!("高于服务端检测保留的 {n} 条的离线队列上限({});此处保留了 {got} 条", label.zh),
+        )),
+        // Measured otherwise: this broker does not drop this end at a limit that low.
+        (Fact::Measured(_), _) => None,
+        (Fact::Assumed(QueueLimit::Kept { kept, dropped: Some(d) }), _) if d == end => Some((
+            format!("an offline queue limit that {end_en} ({}: mosquitto's max_queued_messages, default {kept}; here it kept {got})", label.en),
+            format!("离线队列上限:{end_zh}({}:mosquitto 的 max_queued_messages,默认 {kept} 条;此处保留了 {got} 条)", label.zh),
+        )),
+        (Fact::Assumed(_), _) => Some((
+            format!("an offline queue limit that {end_en} ({}; here it kept {got})", label.en),
+            format!("离线队列上限:{end_zh}({};此处保留了 {got} 条)", label.zh),
+        )),
+    }
+}
+
+/// A payload size limit as a cause, unless the broker check measured that probes fit.
+fn payload_cause(facts: &BrokerFacts) -> Option<(String, String)> {
+    let label = facts.label(&facts.max_payload, PAYLOAD_CHECK);
+    match facts.max_payload {
+        Fact::Measured(PayloadLimit::Bytes(n)) if n < PROBE_MAX_BYTES => Some((
+            format!(
+                "a payload size limit: only {n} bytes reach a subscriber ({})",
+                label.en
+            ),
+            format!("消息体大小上限:只有 {n} 字节能到达订阅者({})", label.zh),
+        )),
+        Fact::Measured(_) => None,
+        Fact::Assumed(PayloadLimit::Bytes(n)) => Some((
+            format!("a payload size limit ({n} bytes, {})", label.en),
+            format!("消息体大小上限({n} 字节,{})", label.zh),
+        )),
+        Fact::Assumed(_) => Some((
+            format!(
+                "a payload size limit ({}; Alibaba: 64 KB; mosquitto over WebSocket: 256 KB)",
+                label.en
+            ),
+            format!(
+                "消息体大小上限({};阿里云:64 KB;mosquitto 经 WebSocket:256 KB)",
+                label.zh
+            ),
+        )),
+    }
+}
 
 /// How many probes of `series` the sender sent, and whether it still sends: its progress on
 /// the page, else what its events say.
@@ -49,7 +120,8 @@ pub(super) fn probe_gap(now: Millis, devices: &[DeviceFacts<'_>], out: &mut Vec<
                 if rx.is_none() && !subscribed {
                     continue;
                 }
-                check(now, s, series, sent, running, r, rx, out);
+                let facts = broker_facts(devices, r, series.started_at);
+                check(now, s, series, sent, running, r, rx, &facts, out);
             }
         }
     }
@@ -64,6 +136,7 @@ fn check(
     running: bool,
     r: &DeviceFacts<'_>,
     rx: Option<&SeriesReceived>,
+    facts: &BrokerFacts,
     out: &mut Vec<Finding>,
 ) {
     let highest = rx.and_then(|x| x.seqs.highest()).unwrap_or(0);
@@ -117,7 +190,7 @@ fn check(
         format!("Probe series {} from {sn_en} on {}: {} {upto}, {rn_en} received {got}; {missing} missing ({}){tail_en}", series.series, series.topic, sent_text.0, list(&listed, LISTED)),
         format!("{sn_zh} 在 {} 上的探针序列 {}:{}{upto} 条,{rn_zh} 收到 {got} 条;缺少 {missing} 条({}){tail_zh}", series.topic, series.series, sent_text.1, list(&listed, LISTED)),
     );
-    // The likely causes, from what the page saw.
+    // The likely causes, from what the page saw and what is known of the broker (`facts`).
     let mut causes_en: Vec<String> = Vec::new();
     let mut causes_zh: Vec<String> = Vec::new();
     let qos0_grant = r
@@ -143,9 +216,19 @@ fn check(
             causes_zh.push(format!(
                 "序列发送期间 {rn_zh} 不在线,回来时会话已丢失(Session Present = 0)"
             ));
-        } else if tail.is_some() && middle == 0 && got > 0 {
-            causes_en.push(format!("an offline queue limit that keeps the oldest and drops the newest (mosquitto: max_queued_messages, default 1000; here it kept {got})"));
-            causes_zh.push(format!("离线队列上限:保留最早的、丢弃最新的(mosquitto:max_queued_messages,默认 1000;此处保留了 {got} 条)"));
+        } else if got > 0 {
+            // Which end is missing: the newest (a tail) or the oldest (exactly #1 to #k).
+            let end = if tail.is_some() && middle == 0 {
+                Some(DroppedEnd::Newest)
+            } else if tail.is_none() && rx.is_some_and(|x| x.seqs.count_upto(missing as u32) == 0) {
+                Some(DroppedEnd::Oldest)
+            } else {
+                None
+            };
+            if let Some((en, zh)) = end.and_then(|e| queue_cause(facts, e, got)) {
+                causes_en.push(en);
+                causes_zh.push(zh);
+            }
         }
     }
     if s.history
@@ -162,9 +245,10 @@ fn check(
     }
     causes_en.push("message expiry (queued messages dropped after a while)".into());
     causes_zh.push("消息过期(缓存的消息过一段时间后被丢弃)".into());
-    causes_en
-        .push("a payload size limit (Alibaba: 64 KB; mosquitto over WebSocket: 256 KB)".into());
-    causes_zh.push("消息体大小上限(阿里云:64 KB;mosquitto 经 WebSocket:256 KB)".into());
+    if let Some((en, zh)) = payload_cause(facts) {
+        causes_en.push(en);
+        causes_zh.push(zh);
+    }
     let (severity, state_en, state_zh) = if settled {
         (
             Severity::Error,

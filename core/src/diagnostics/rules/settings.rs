@@ -1,10 +1,11 @@
 //! Advice from the form (before a connect) and from the QoS a device used: client-id-invalid,
 //! auth-shape, qos2-persistent, qos-meaning.
 
-use super::{finding, T};
+use super::{broker_facts, finding, T};
 use crate::auth::{
     check_aliyun_client_id, check_generic_client_id, check_shape, credentials, AuthInput, AuthMode,
 };
+use crate::check::{Fact, QOS0_PUBLISH_CHECK, QOS2_CHECK};
 use crate::diagnostics::{DeviceFacts, Finding, Severity};
 use crate::profile::BrokerKind;
 
@@ -26,8 +27,8 @@ pub(super) fn client_id_invalid(d: &DeviceFacts<'_>, out: &mut Vec<Finding>) {
             ),
             p.text(),
             T::new(
-                "Fix the ClientId: the broker refuses it or treats it as another device.",
-                "修正 ClientId:服务端会拒绝它,或把它当作另一台设备。",
+                "Correct the ClientId: the broker refuses it or treats it as another device.",
+                "更正 ClientId:服务端会拒绝它,或把它当作另一台设备。",
             ),
         ));
     }
@@ -143,8 +144,13 @@ fn capitalised(s: &str) -> String {
         .unwrap_or_default()
 }
 
-/// `qos-meaning`: a persistent device used a QoS other than 1 (what it actually sent).
-pub(super) fn qos_meaning(d: &DeviceFacts<'_>, out: &mut Vec<Finding>) {
+/// `qos-meaning`: a persistent device used a QoS other than 1 (what it actually sent). What
+/// QoS 0 and QoS 2 mean offline is the broker's: measured when a check ran, else assumed.
+pub(super) fn qos_meaning(
+    d: &DeviceFacts<'_>,
+    devices: &[DeviceFacts<'_>],
+    out: &mut Vec<Finding>,
+) {
     let Some((sub, publ)) = qos_used_persistently(d) else {
         return;
     };
@@ -161,10 +167,36 @@ pub(super) fn qos_meaning(d: &DeviceFacts<'_>, out: &mut Vec<Finding>) {
         en.push(format!("PUBLISH at QoS {}", qos_list(&publ)));
         zh.push(format!("以 QoS {} 发布", qos_list(&publ)));
     }
-    out.push(finding("qos-meaning", Severity::Info, d.device, d.history.connects.last().map(|c| c.at),
+    let at = d.history.connects.last().map(|c| c.at);
+    let facts = broker_facts(devices, d, at.unwrap_or(0));
+    let q0 = facts.label(&facts.qos0_publish_kept, QOS0_PUBLISH_CHECK);
+    let (q0_en, q0_zh) = if *facts.qos0_publish_kept.value() {
+        (format!("QoS 0: at most once; this broker keeps it for an offline persistent session ({}), but never acknowledges or resends it.", q0.en),
+         format!("QoS 0:最多一次;该服务端会为离线持久会话保留它({}),但不确认也不重发。", q0.zh))
+    } else {
+        (
+            format!(
+                "QoS 0: at most once, never queued for an offline device ({}).",
+                q0.en
+            ),
+            format!("QoS 0:最多一次,设备离线时不缓存({})。", q0.zh),
+        )
+    };
+    let q2 = facts.label(&facts.qos2_downgraded, QOS2_CHECK);
+    let (q2_en, q2_zh) = match facts.qos2_downgraded {
+        Fact::Measured(Some(true)) => (
+            format!("QoS 2: exactly once by the protocol, but this broker delivers it as QoS 1 ({}): expect duplicates.", q2.en),
+            format!("QoS 2:协议上仅一次,但该服务端以 QoS 1 投递({}):可能重复。", q2.zh)),
+        Fact::Measured(Some(false)) => (
+            format!("QoS 2: exactly once, kept as QoS 2 by this broker ({}).", q2.en),
+            format!("QoS 2:仅一次,该服务端按 QoS 2 保留({})。", q2.zh)),
+        _ => ("QoS 2: exactly once (not supported with persistent sessions on Alibaba; some brokers, such as RabbitMQ, deliver it as QoS 1).".to_string(),
+              "QoS 2:仅一次(阿里云持久会话不支持;部分服务端,例如 RabbitMQ,以 QoS 1 投递)。".to_string()),
+    };
+    out.push(finding("qos-meaning", Severity::Info, d.device, at,
         T::new(format!("cleanSession=0 with {}", en.join(" and ")),
                format!("cleanSession=0,{}", zh.join(","))),
-        T::new("QoS 0: at most once, never queued for an offline device. QoS 1: at least once, queued and redelivered (duplicates possible). QoS 2: exactly once (not supported with persistent sessions on Alibaba). There is no QoS 3.",
-               "QoS 0:最多一次,设备离线时不缓存。QoS 1:至少一次,会缓存并重投(可能重复)。QoS 2:仅一次(阿里云持久会话不支持)。不存在 QoS 3。"),
+        T::new(format!("{q0_en} QoS 1: at least once, queued and redelivered (duplicates possible). {q2_en} There is no QoS 3."),
+               format!("{q0_zh}QoS 1:至少一次,会缓存并重投(可能重复)。{q2_zh}不存在 QoS 3。")),
         T::new("For offline messages use QoS 1 on both the publish and the subscription.", "离线消息请在发布和订阅两端都使用 QoS 1。")));
 }

@@ -1,7 +1,10 @@
 //! What the broker holds and granted: qos0-granted, subscription-limit, subscription-refused,
 //! overlapping-subscriptions, topic-mismatch, published-before-subscribe.
 
-use super::{broker_at, effective_filter, filter_matches, finding, list, name, secs, T};
+use super::{
+    broker_at, broker_facts, effective_filter, filter_matches, finding, list, name, secs, T,
+};
+use crate::check::{Fact, QOS0_GRANT_CHECK};
 use crate::diagnostics::{DeviceFacts, Finding, Severity};
 use crate::profile::BrokerKind;
 use crate::time::Millis;
@@ -17,19 +20,33 @@ const OVERLAP_LOOKBACK: usize = 1_000;
 /// Two copies of one message this close together come from two matching filters.
 const COPY_MS: Millis = 1_000;
 
-/// `qos0-granted`: the broker holds a subscription at QoS 0 for a persistent session: nothing
-/// is queued for it while the device is offline.
-pub(super) fn qos0_granted(d: &DeviceFacts<'_>, out: &mut Vec<Finding>) {
+/// `qos0-granted`: the broker holds a subscription at QoS 0 for a persistent session: most
+/// brokers queue nothing for it while the device is offline (a warning); on a broker the
+/// check measured to keep them (`offline-p1-s0`), advice that they come unacknowledged.
+pub(super) fn qos0_granted(
+    d: &DeviceFacts<'_>,
+    devices: &[DeviceFacts<'_>],
+    out: &mut Vec<Finding>,
+) {
     let persistent = d.history.connects.last().is_some_and(|c| !c.clean_session);
     if !persistent {
         return;
     }
     for s in d.history.held_now().filter(|s| s.granted == 0) {
-        out.push(finding("qos0-granted", Severity::Warning, d.device, Some(s.from),
+        let facts = broker_facts(devices, d, s.from);
+        let label = facts.label(&facts.qos0_grant_kept, QOS0_GRANT_CHECK);
+        let (severity, en, zh) = match facts.qos0_grant_kept {
+            Fact::Measured(true) => (Severity::Info,
+                format!("Delivered QoS is min(published, granted). This broker does keep messages for a QoS 0 subscription of an offline persistent session ({}), but they arrive at QoS 0: never acknowledged, never resent.", label.en),
+                format!("实际投递 QoS = min(发布 QoS, 授予 QoS)。该服务端确实会为离线持久会话的 QoS 0 订阅保留消息({}),但以 QoS 0 投递:不确认,也不重发。", label.zh)),
+            _ => (Severity::Warning,
+                format!("Delivered QoS is min(published, granted). With QoS 0 granted, nothing is queued for this device while it is offline, even with cleanSession=0 ({}).", label.en),
+                format!("实际投递 QoS = min(发布 QoS, 授予 QoS)。授予 QoS 0 时,即使 cleanSession=0,设备离线期间也不会为其缓存任何消息({})。", label.zh)),
+        };
+        out.push(finding("qos0-granted", severity, d.device, Some(s.from),
             T::new(format!("SUBACK granted QoS 0 for {} (asked {})", s.filter, s.requested),
                    format!("SUBACK 为 {} 授予 QoS 0(请求 {})", s.filter, s.requested)),
-            T::new("Delivered QoS is min(published, granted). With QoS 0 granted, nothing is queued for this device while it is offline, even with cleanSession=0.",
-                   "实际投递 QoS = min(发布 QoS, 授予 QoS)。授予 QoS 0 时,即使 cleanSession=0,设备离线期间也不会为其缓存任何消息。"),
+            T::new(en, zh),
             T::new(if s.requested == 0 { "Subscribe at QoS 1." } else { "Subscribe at QoS 1, and check the broker's ACL or maximum QoS: it granted less than asked." },
                    if s.requested == 0 { "以 QoS 1 订阅。" } else { "以 QoS 1 订阅;并检查服务端的 ACL 或最大 QoS 设置:它授予的低于请求。" })));
     }
