@@ -4,7 +4,7 @@ use super::device_panel::DevicePanel;
 use super::diagnostics::DiagnosticsView;
 use super::journey::JourneyView;
 use super::overview::OverviewView;
-use super::recording::{OpenedPage, RecordedFindings, RecordingBar};
+use super::recording::{OpenedPage, RecordingBar};
 use crate::edge::clipboard;
 use crate::edge::device::Device;
 use crate::edge::download::download;
@@ -407,11 +407,8 @@ pub fn app() -> Html {
             <RecordingBar lang={l} recorder={recorder} live={live_devices} opened={(*opened).clone()} on_mode={on_mode}
                 redraw={redraw.clone()} version={version.0} />
             <OverviewView devices={list.clone()} lang={l} version={version.0} />
-            if let Some(o) = &*opened {
-                <RecordedFindings opened={o.clone()} lang={l} />
-            } else {
-                <DiagnosticsView devices={list.clone()} lang={l} version={version.0} />
-            }
+            <DiagnosticsView devices={list.clone()} lang={l} version={version.0}
+                recorded={(*opened).as_ref().map(|o| o.diagnosis.clone())} />
             <JourneyView devices={list.clone()} lang={l} version={version.0} load={journey_load} source={journey_source} />
             <main class="devices">
                 { for list.into_iter().enumerate().map(|(index, device)| {

@@ -1,7 +1,6 @@
 //! Message rate over the last minute and the probe latency histogram, as small SVG bars.
 
 use super::SectionProps;
-use crate::edge::clock::now;
 use crate::view::charts::rate;
 use yew::prelude::*;
 
@@ -21,10 +20,12 @@ fn bars(values: &[u32], width: f64, height: f64, class: &'static str) -> Html {
 #[function_component(ChartsView)]
 pub fn charts_view(p: &SectionProps) -> Html {
     let l = p.lang;
+    // The last minute before the page clock, or before a recording's moment.
+    let now = p.now();
     let (per_second, histogram, total) = p.device.read(|s| {
         let m = &s.log.messages;
         (
-            rate(m.iter().rev(), now(), 1_000, 60),
+            rate(m.iter().rev(), now, 1_000, 60),
             s.log.latency.buckets(),
             m.len(),
         )

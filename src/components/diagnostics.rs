@@ -1,45 +1,47 @@
-//! Findings across every device: what went wrong, the evidence, and the fix.
+//! Findings across every device: what went wrong, the evidence, and the fix. The same list
+//! for the live page (computed at the page clock) and for a recording (recomputed at its
+//! moment, see view::recording::open).
 
 use crate::edge::clock::now;
 use crate::edge::device::Device;
 use crate::i18n::Lang;
 use crate::view::clock::{seconds, time_of_day};
-use ackscope_core::diagnostics::{diagnose, DeviceFacts, DeviceSettings, Finding};
+use crate::view::recording::{findings_of, settings_of};
+use ackscope_core::diagnostics::{DeviceHistory, DeviceSettings, Finding};
+use ackscope_core::time::Millis;
 use gloo_timers::callback::Interval;
+use std::rc::Rc;
 use yew::prelude::*;
+
+/// Findings as of a moment: what the section lists.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Diagnosis {
+    pub at: Millis,
+    pub findings: Vec<Finding>,
+}
 
 #[derive(Properties, PartialEq)]
 pub struct DiagnosticsProps {
     pub devices: Vec<Device>,
     pub lang: Lang,
     pub version: u64,
+    /// A recording's findings at its moment; without it the section diagnoses the live
+    /// devices at the page clock.
+    #[prop_or_default]
+    pub recorded: Option<Rc<Diagnosis>>,
 }
 
-/// Runs the rules over every device on the page.
-fn findings(devices: &[Device]) -> Vec<Finding> {
+/// The findings of live devices at `at`: what this section lists and what an export records.
+pub fn live_findings(devices: &[Device], at: Millis) -> Vec<Finding> {
     // Histories are borrowed, not copied: this runs on every render.
-    let snapshots: Vec<_> = devices.iter().map(|d| d.snapshot()).collect();
+    let snaps: Vec<_> = devices.iter().map(|d| d.snapshot()).collect();
     let states: Vec<_> = devices.iter().map(|d| d.borrow()).collect();
-    let settings: Vec<DeviceSettings> = states
+    let inputs: Vec<(DeviceSettings, &DeviceHistory)> = states
         .iter()
-        .zip(&snapshots)
-        .map(|(s, snap)| DeviceSettings {
-            // What the sender knows of its probe series: how many went out.
-            sending: snap.session.probe_series.clone(),
-            ..s.form.diagnostic_settings(&snap.session.subscriptions)
-        })
+        .zip(&snaps)
+        .map(|(s, snap)| (settings_of(&s.form, &snap.session), &s.history))
         .collect();
-    let facts: Vec<DeviceFacts<'_>> = states
-        .iter()
-        .zip(&settings)
-        .enumerate()
-        .map(|(i, (s, settings))| DeviceFacts {
-            device: i as u32,
-            settings,
-            history: &s.history,
-        })
-        .collect();
-    diagnose(now(), &facts)
+    findings_of(at, &inputs)
 }
 
 /// How often the findings are computed again with nothing else changing: some hold only
@@ -51,16 +53,26 @@ const REVIEW_MS: u32 = 1_000;
 pub fn diagnostics_view(p: &DiagnosticsProps) -> Html {
     let l = p.lang;
     let review = use_force_update();
-    use_effect_with((), move |_| {
-        let interval = Interval::new(REVIEW_MS, move || review.force_update());
+    let live = p.recorded.is_none();
+    // A recording's findings do not move: only the live list is reviewed.
+    use_effect_with(live, move |live| {
+        let interval = live.then(|| Interval::new(REVIEW_MS, move || review.force_update()));
         move || drop(interval)
     });
-    let list = findings(&p.devices);
+    let (list, as_of) = match &p.recorded {
+        Some(d) => (d.findings.clone(), Some(d.at)),
+        None => (live_findings(&p.devices, now()), None),
+    };
     html! {
         <section class="card diagnostics" aria-label={l.t("Diagnostics", "诊断")}>
-            <h3>{ l.t("Diagnostics", "诊断") }<small>{ format!(" {}", list.len()) }</small></h3>
+            <h3>{ l.t("Diagnostics", "诊断") }<small>{ format!(" {}", list.len()) }
+                if let Some(at) = as_of { { format!(" · {} {}", l.t("as of", "截至"), time_of_day(at)) } }</small></h3>
             if list.is_empty() {
-                <p class="muted">{ l.t("No findings: nothing on this page explains missing offline messages right now.", "暂无发现:当前页面没有导致离线消息缺失的迹象。") }</p>
+                if live {
+                    <p class="muted">{ l.t("No findings: nothing on this page explains missing offline messages right now.", "暂无发现:当前页面没有导致离线消息缺失的迹象。") }</p>
+                } else {
+                    <p class="muted">{ l.t("No findings: nothing in this recording explains missing offline messages.", "暂无发现:该录制中没有导致离线消息缺失的迹象。") }</p>
+                }
             }
             <ul class="findings">
                 { for list.into_iter().map(|f| html! {

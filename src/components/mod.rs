@@ -36,3 +36,15 @@ pub struct SectionProps {
     /// countdowns on without re-rendering idle devices.
     pub tick: u64,
 }
+
+impl SectionProps {
+    /// The clock this device's views read: the page's, or a recording's moment (in a
+    /// recording the session snapshot was taken then, see view::recording::replay).
+    pub fn now(&self) -> ackscope_core::time::Millis {
+        let recorded = self.device.is_recorded();
+        crate::view::clock::view_now(
+            recorded.then_some(self.snapshot.session.taken_at),
+            crate::edge::clock::now(),
+        )
+    }
+}

@@ -6,23 +6,23 @@
 //! Everything here goes through view::recording (format, replay, findings) and the edge's
 //! recording_file and recording_store; this file only wires them to buttons.
 
+use super::diagnostics::{live_findings, Diagnosis};
 use crate::edge::clock::now;
 use crate::edge::device::Device;
 use crate::edge::download::download_bytes;
 use crate::edge::recording_file::{gunzip, gzip, is_gzip, read_bytes};
+use crate::edge::recording_keeper::Keeper;
 use crate::edge::recording_store::{Store, StoredRun};
 use crate::i18n::Lang;
-use crate::view::clock::{seconds, time_of_day};
 use crate::view::recording::{
-    self, assemble, date_time, export_text, file_stem, findings_of, parse, settings_of,
-    size_problem, stored_meta, LiveDevice, OpenError, Recorder, Recording, MAX_TEXT_BYTES,
+    self, assemble, date_time, export_text, file_stem, parse, size_problem, stored_meta,
+    LiveDevice, OpenError, Recorder, Recording, MAX_TEXT_BYTES,
 };
 use crate::view::report;
-use ackscope_core::diagnostics::{DeviceHistory, DeviceSettings, Finding};
+use ackscope_core::diagnostics::Finding;
 use ackscope_core::session::Event;
 use ackscope_core::time::Millis;
-use gloo_timers::callback::Interval;
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen_futures::spawn_local;
 use web_sys::HtmlInputElement;
@@ -30,8 +30,6 @@ use yew::prelude::*;
 
 /// Ids of recorded devices on the page: apart from the live ones, so panels never mix.
 const RECORDED_ID_BASE: u32 = 1_000_000;
-/// How often the running recording is written to the browser's store.
-const PERSIST_EVERY_MS: u32 = 1_000;
 
 /// A recording shown on the page.
 pub struct OpenedPage {
@@ -40,7 +38,7 @@ pub struct OpenedPage {
     pub recording: Recording,
     pub devices: Vec<Device>,
     /// Recomputed from its events by the core's rules at the recorded moment.
-    pub findings: Vec<Finding>,
+    pub diagnosis: Rc<Diagnosis>,
     /// They equal the findings recorded as shown live.
     pub findings_match: bool,
     events: RefCell<Option<Rc<Vec<Vec<Event>>>>>,
@@ -55,6 +53,7 @@ impl PartialEq for OpenedPage {
 impl OpenedPage {
     pub fn new(name: String, rec: Recording, redraw: Callback<()>) -> Self {
         let opened = recording::open(rec);
+        let at = opened.recording.created_at;
         let devices = opened
             .devices
             .into_iter()
@@ -65,7 +64,10 @@ impl OpenedPage {
             name,
             recording: opened.recording,
             devices,
-            findings: opened.findings,
+            diagnosis: Rc::new(Diagnosis {
+                at,
+                findings: opened.findings,
+            }),
             findings_match: opened.findings_match,
             events: RefCell::new(None),
         }
@@ -86,18 +88,6 @@ impl OpenedPage {
             })
             .clone()
     }
-}
-
-/// The findings of live devices now: what the diagnostics section computes.
-pub fn live_findings(devices: &[Device], at: Millis) -> Vec<Finding> {
-    let snaps: Vec<_> = devices.iter().map(|d| d.snapshot()).collect();
-    let states: Vec<_> = devices.iter().map(|d| d.borrow()).collect();
-    let inputs: Vec<(DeviceSettings, &DeviceHistory)> = states
-        .iter()
-        .zip(&snaps)
-        .map(|(s, snap)| (settings_of(&s.form, &snap.session), &s.history))
-        .collect();
-    findings_of(at, &inputs)
 }
 
 /// The live page as a recording's JSON, and its findings.
@@ -173,12 +163,13 @@ pub fn recording_bar(p: &RecordingBarProps) -> Html {
     let store = use_mut_ref(|| None::<Store>);
     let run = use_memo((), |_| now() as f64);
     {
-        // Once: open the store, offer the last visit's recording, then keep this one in it.
+        // Once: open the store, offer the last visit's recording, then keep this one in it
+        // (every second, and at once when the page is hidden or closed).
         let (store, offer, run) = (store.clone(), offer.clone(), *run);
         let (recorder, live) = (p.recorder.clone(), p.live.clone());
         use_effect_with((), move |_| {
-            let interval = Rc::new(RefCell::new(None::<Interval>));
-            let slot = interval.clone();
+            let keeper = Rc::new(RefCell::new(None::<Keeper>));
+            let slot = keeper.clone();
             spawn_local(async move {
                 let Ok(opened) = Store::open().await else {
                     return;
@@ -189,34 +180,9 @@ pub fn recording_bar(p: &RecordingBarProps) -> Html {
                     }
                 }
                 *store.borrow_mut() = Some(opened.clone());
-                let busy = Rc::new(Cell::new(false));
-                // (next seq, first kept, devices) of the last write.
-                let written = Rc::new(Cell::new((1u64, 1u64, 0usize)));
-                *slot.borrow_mut() = Some(Interval::new(PERSIST_EVERY_MS, move || {
-                    let devices = live.emit(());
-                    let state = (recorder.next_seq(), recorder.first_kept(), devices.len());
-                    if busy.get() || state == written.get() || state.0 == 1 {
-                        return;
-                    }
-                    busy.set(true);
-                    let at = now();
-                    let meta = live_meta(&devices, &recorder, at);
-                    let lines = recorder.lines_from(written.get().0, usize::MAX);
-                    let (kept, _) = recorder.counts();
-                    let (store, busy, written) = (opened.clone(), busy.clone(), written.clone());
-                    spawn_local(async move {
-                        if store
-                            .save(run, &meta, kept, &lines, state.1, at as f64)
-                            .await
-                            .is_ok()
-                        {
-                            written.set(state);
-                        }
-                        busy.set(false);
-                    });
-                }));
+                *slot.borrow_mut() = Some(Keeper::start(opened, run, recorder, live, live_meta));
             });
-            move || drop(interval.borrow_mut().take())
+            move || drop(keeper.borrow_mut().take())
         });
     }
     let say = {
@@ -277,7 +243,7 @@ pub fn recording_bar(p: &RecordingBarProps) -> Html {
         Callback::from(move |html: bool| {
             let at = now();
             let (rec, findings) = match &opened {
-                Some(o) => (o.recording.clone(), o.findings.clone()),
+                Some(o) => (o.recording.clone(), o.diagnosis.findings.clone()),
                 None => {
                     let (text, findings) = live_export(&live.emit(()), &recorder, at);
                     match parse(&text) {
@@ -455,47 +421,6 @@ pub fn recording_bar(p: &RecordingBarProps) -> Html {
                 <div data-testid="recording-notice" role="status" style={format!("flex-basis:100%;color:{}", if bad { "#c0362c" } else { "#344054" })}>
                     { l.pick(en, zh) }</div>
             }
-        </section>
-    }
-}
-
-#[derive(Properties, PartialEq)]
-pub struct RecordedFindingsProps {
-    pub opened: Rc<OpenedPage>,
-    pub lang: Lang,
-}
-
-/// The diagnostics of a recording: the findings recomputed at the recorded moment, shown as
-/// the live section shows its own (the same rows and attributes).
-#[function_component(RecordedFindings)]
-pub fn recorded_findings(p: &RecordedFindingsProps) -> Html {
-    let l = p.lang;
-    let list = p.opened.findings.clone();
-    let at = p.opened.recording.created_at;
-    html! {
-        <section class="card diagnostics" aria-label={l.t("Diagnostics", "诊断")}>
-            <h3>{ l.t("Diagnostics", "诊断") }<small>{ format!(" {} · {} {}", list.len(), l.t("as of", "截至"), time_of_day(at)) }</small></h3>
-            if list.is_empty() {
-                <p class="muted">{ l.t("No findings: nothing in this recording explains missing offline messages.", "暂无发现:该录制中没有导致离线消息缺失的迹象。") }</p>
-            }
-            <ul class="findings">
-                { for list.into_iter().map(|f| html! {
-                    <li data-testid="diag-finding" data-rule={f.rule} data-severity={f.severity.as_str()}
-                        data-device={f.device.to_string()} data-remaining-ms={f.remaining_ms.map(|r| r.to_string())}
-                        class={classes!("finding", f.severity.as_str())}>
-                        <div class="finding-head">
-                            <span class={classes!("sev", f.severity.as_str())}>{ crate::i18n::label(l, f.severity.as_str()) }</span>
-                            <code>{ f.rule }</code>
-                            <span class="muted">{ format!("{} {}", l.t("device", "设备"), f.device + 1) }</span>
-                            if let Some(at) = f.at { <span class="mono muted">{ time_of_day(at) }</span> }
-                            <span>{ l.pick(f.evidence.en, f.evidence.zh) }</span>
-                            if let Some(r) = f.remaining_ms { <b class="mono">{ seconds(r) }</b> }
-                        </div>
-                        <div class="finding-body">{ l.pick(f.explanation.en, f.explanation.zh) }</div>
-                        <div class="finding-fix">{ l.t("Fix: ", "修复:") }{ l.pick(f.fix.en, f.fix.zh) }</div>
-                    </li>
-                }) }
-            </ul>
         </section>
     }
 }

@@ -2,7 +2,7 @@
 //! silence, reconnects and broker closes; the latest entries as text below it.
 
 use super::SectionProps;
-use crate::edge::clock::now;
+use crate::view::charts::axis_span;
 use crate::view::clock::time_of_day;
 use yew::prelude::*;
 
@@ -35,13 +35,15 @@ pub fn timeline_view(p: &SectionProps) -> Html {
     if all.is_empty() {
         return html! {};
     }
-    let start = all
-        .first()
-        .map(|n| n.at)
-        .unwrap_or(0)
-        .min(message_times.first().copied().unwrap_or(u64::MAX));
-    let end = now().max(start + 1_000);
-    let x = |at: u64| (at.saturating_sub(start)) as f64 / (end - start) as f64 * WIDTH;
+    // A recording's axis ends at its own moment, a live one at the page clock.
+    let Some((start, end)) = axis_span(
+        all.first().map(|n| n.at),
+        message_times.first().copied(),
+        p.now(),
+    ) else {
+        return html! {};
+    };
+    let x = |at: u64| (at.saturating_sub(start)) as f64 / (end - start).max(1) as f64 * WIDTH;
     let recent = &all[all.len().saturating_sub(RENDERED_ROWS)..];
     html! {
         <div class="timeline card" aria-label={l.t("Session timeline", "会话时间线")}>

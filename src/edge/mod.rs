@@ -10,6 +10,7 @@ pub mod location;
 pub mod network;
 pub mod panic;
 pub mod recording_file;
+pub mod recording_keeper;
 pub mod recording_store;
 pub mod socket;
 pub mod storage;

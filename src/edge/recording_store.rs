@@ -209,8 +209,9 @@ impl Store {
     }
 
     /// Appends `lines`, deletes those below `first_kept`, and writes the run's record, in
-    /// one transaction.
-    pub async fn save(
+    /// one transaction. The requests are made before this returns (the future only waits for
+    /// the commit): a page that is being hidden or closed may get no later turn to make them.
+    pub fn save(
         &self,
         run: f64,
         meta: &str,
@@ -218,7 +219,20 @@ impl Store {
         lines: &[Line],
         first_kept: u64,
         now: f64,
-    ) -> Result<(), String> {
+    ) -> impl std::future::Future<Output = Result<(), String>> {
+        let tx = self.write(run, meta, events, lines, first_kept, now);
+        async move { committed(&tx?).await }
+    }
+
+    fn write(
+        &self,
+        run: f64,
+        meta: &str,
+        events: usize,
+        lines: &[Line],
+        first_kept: u64,
+        now: f64,
+    ) -> Result<IdbTransaction, String> {
         let tx = self.tx(IdbTransactionMode::Readwrite)?;
         let store = tx.object_store(LINES).map_err(js_err)?;
         if first_kept > 1 {
@@ -258,7 +272,12 @@ impl Store {
             .map_err(js_err)?
             .put(&r)
             .map_err(js_err)?;
-        committed(&tx).await
+        // Commit now rather than when the page next idles: at pagehide there may be no next.
+        // (web-sys marks `commit` deprecated; a browser without it throws, caught here, and
+        // the transaction then commits on its own.)
+        #[allow(deprecated)]
+        let _ = tx.commit();
+        Ok(tx)
     }
 
     /// A run's lines, in order: (device id, event JSON).

@@ -3,6 +3,20 @@
 use super::MessageRow;
 use ackscope_core::time::Millis;
 
+/// Where a device's time axis starts and ends: from its first moment (a timeline entry or a
+/// message, whichever came first) to `now`, at least a second wide. `None` with nothing to show.
+pub fn axis_span(
+    first_entry: Option<Millis>,
+    first_message: Option<Millis>,
+    now: Millis,
+) -> Option<(Millis, Millis)> {
+    let start = match (first_entry, first_message) {
+        (Some(a), Some(b)) => a.min(b),
+        (a, b) => a.or(b)?,
+    };
+    Some((start, now.max(start.saturating_add(1_000))))
+}
+
 /// Messages per bucket over the last `buckets * bucket_ms` before `now`, oldest first.
 /// Walks back from the newest message only as far as the window reaches.
 pub fn rate<'a>(
@@ -59,6 +73,36 @@ mod tests {
             at(10_000, None),
         ];
         assert_eq!(rate(msgs.iter().rev(), 10_000, 1_000, 3), vec![0, 0, 3]);
+    }
+
+    #[test]
+    fn a_recording_an_hour_old_keeps_its_rate_at_its_own_moment() {
+        // Recorded at 10 s; shown an hour later: at the page clock the window is empty.
+        let msgs = [at(8_500, None), at(9_500, None), at(9_900, None)];
+        let recorded_at = super::super::clock::view_now(Some(10_000), 3_610_000);
+        assert_eq!(
+            rate(msgs.iter().rev(), recorded_at, 1_000, 3),
+            vec![0, 1, 2]
+        );
+        assert_eq!(rate(msgs.iter().rev(), 3_610_000, 1_000, 3), vec![0, 0, 0]);
+    }
+
+    #[test]
+    fn the_axis_runs_from_the_first_moment_to_now_and_is_never_empty() {
+        assert_eq!(
+            axis_span(Some(2_000), Some(1_500), 10_000),
+            Some((1_500, 10_000))
+        );
+        assert_eq!(axis_span(Some(2_000), None, 2_100), Some((2_000, 3_000)));
+        assert_eq!(axis_span(None, Some(5_000), 9_000), Some((5_000, 9_000)));
+        assert_eq!(axis_span(None, None, 9_000), None);
+        // A recording's moment ends its axis, not today's clock.
+        let end = super::super::clock::view_now(Some(60_000), 3_600_000);
+        assert_eq!(axis_span(Some(1_000), None, end), Some((1_000, 60_000)));
+        assert_eq!(
+            axis_span(Some(Millis::MAX), None, 0),
+            Some((Millis::MAX, Millis::MAX))
+        );
     }
 
     #[test]

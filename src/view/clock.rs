@@ -15,6 +15,13 @@ pub fn time_of_day(ms: Millis) -> String {
     )
 }
 
+/// The clock a device's views read: the page's for a live device; for a recorded one the
+/// moment its recording was made, where its clocks stand still (drawn to today's clock, a
+/// recording's axis and rate chart would squeeze everything it holds into the far left).
+pub fn view_now(recorded_at: Option<Millis>, page_clock: Millis) -> Millis {
+    recorded_at.unwrap_or(page_clock)
+}
+
 /// A duration in seconds with one decimal: `1.5 s` (the core writes evidence the same way).
 pub fn seconds(ms: Millis) -> String {
     ackscope_core::time::format_seconds(ms)
@@ -87,6 +94,12 @@ mod tests {
         // 2024-01-02 03:04:05.006 UTC
         assert_eq!(time_of_day(1_704_164_645_006), "03:04:05.006");
         assert_eq!(time_of_day(86_399_999), "23:59:59.999");
+    }
+
+    #[test]
+    fn a_recorded_device_reads_its_recorded_moment_not_the_page_clock() {
+        assert_eq!(view_now(Some(1_000), 9_000_000), 1_000);
+        assert_eq!(view_now(None, 9_000_000), 9_000_000);
     }
 
     #[test]

@@ -83,6 +83,11 @@ async function storedEvents(page) {
   }));
 }
 
+/** The received count a device's message list shows. */
+async function total(page, index) {
+  return Number(await page.locator(`[data-testid="device"][data-index="${index}"] [data-testid="msg-count"]`).getAttribute('data-total'));
+}
+
 export const scenarios = [
   {
     name: 'recording-export-reload-restore-open-report-and-journey',
@@ -252,6 +257,33 @@ export const scenarios = [
       await rx.select('msg-filter-verdict', '');
       assertEq(await rx.messages().count(), 5, 'five offline ones');
       assert(await storedEvents(page) > 0, 'the store still holds a run');
+    },
+  },
+  {
+    // The store is written every second; what came in since is written when the page is
+    // hidden or closed (pagehide), so a reload right after a burst loses none of it.
+    name: 'recording-burst-then-reload-at-once-loses-nothing',
+    async run({ page, broker }) {
+      const rx = new DevicePanel(page, 0);
+      await rx.connect({ clientId: 'rec-burst', cleanSession: true });
+      await rx.subscribe('rec/burst', 1);
+      const burst = 300;
+      const lines = Array.from({ length: burst }, (_, i) => `burst ${i + 1}`).join('\n');
+      execFileSync('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(broker.tcp), '-t', 'rec/burst', '-q', '1', '-l'], { input: `${lines}\n` });
+      await page.locator(`[data-testid="device"][data-index="0"] [data-testid="msg-count"][data-total="${burst}"]`).waitFor({ timeout: 20_000 });
+      // At once: what the page holds, what the store held, then the reload.
+      const kept = Number(/(\d+)/.exec(await page.locator('[data-testid="page-mode"]').textContent())[1]);
+      const storedBefore = await storedEvents(page);
+      await page.reload();
+      await page.locator('[data-testid="device"][data-index="0"]').waitFor();
+      const storedAfter = await storedEvents(page);
+      console.log(`     the page held ${kept} events; the store held ${storedBefore} just before the reload and ${storedAfter} after it`);
+      assert(storedAfter >= kept, `the store has every event the page held: ${storedAfter} of ${kept}`);
+      await page.locator('[data-testid="recording-restore"]').click();
+      await page.locator('[data-testid="page-mode"][data-mode="recording"]').waitFor();
+      assertEq(await total(page, 0), burst, 'restored: every message of the burst');
+      const payloads = await rx.messages().evaluateAll((rows) => rows.map((r) => r.querySelector('[data-testid="msg-payload"]').textContent));
+      assert(payloads.includes(`burst ${burst}`), 'the last one of the burst among them');
     },
   },
 ];

@@ -616,6 +616,8 @@ pub fn replay(d: &RecordedDevice, index: usize, created_at: Millis) -> Replayed 
     }
     let mut session = d.session.clone().unwrap_or_else(|| empty_view(created_at));
     session.running_clocks = false;
+    // Shown at the recorded moment: the views' clock (view::clock::view_now) stands there.
+    session.taken_at = created_at;
     Replayed {
         form: recorded_form(d, index),
         log,

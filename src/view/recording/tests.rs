@@ -489,6 +489,10 @@ fn a_replayed_recording_shows_the_same_rows_and_findings_as_live() {
             "a recording's clocks stand still"
         );
         assert_eq!(
+            replayed.session.taken_at, opened.recording.created_at,
+            "its views read the recorded moment, not the page clock"
+        );
+        assert_eq!(
             replayed.session.probe_summaries,
             live.session.view(w.now).probe_summaries
         );

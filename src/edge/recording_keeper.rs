@@ -1,0 +1,130 @@
+//! Keeps the page's running recording in the browser's store as it grows: every second,
+//! and at once when the page is hidden or closed (`pagehide`, `visibilitychange` to
+//! hidden), so that a reload right after a burst of messages loses none of them.
+//!
+//! Design: while the page runs, one write at a time. What a write takes is marked as sent
+//! when it starts, so the write made at pagehide while another is still in flight does not
+//! repeat its lines; a write that fails gives them back. IndexedDB runs transactions over
+//! the same stores in the order they were made, so the lines land in order.
+
+use super::clock::now;
+use super::device::Device;
+use super::recording_store::Store;
+use crate::view::recording::Recorder;
+use ackscope_core::time::Millis;
+use gloo_timers::callback::Interval;
+use std::cell::Cell;
+use std::rc::Rc;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::spawn_local;
+use yew::Callback;
+
+/// How often the running recording is written while the page is in view.
+const EVERY_MS: u32 = 1_000;
+
+/// The store's metadata JSON of the live devices at a moment.
+pub type Meta = fn(&[Device], &Recorder, Millis) -> String;
+
+struct Inner {
+    store: Store,
+    run: f64,
+    recorder: Recorder,
+    live: Callback<(), Vec<Device>>,
+    meta: Meta,
+    /// (next seq, first kept, devices) as of the last write started.
+    sent: Cell<(u64, u64, usize)>,
+    writing: Cell<u32>,
+}
+
+/// Writes while it lives; dropping it stops the timer and removes the listeners.
+pub struct Keeper {
+    _interval: Interval,
+    hidden: Closure<dyn FnMut()>,
+}
+
+impl Keeper {
+    pub fn start(
+        store: Store,
+        run: f64,
+        recorder: Recorder,
+        live: Callback<(), Vec<Device>>,
+        meta: Meta,
+    ) -> Keeper {
+        let inner = Rc::new(Inner {
+            store,
+            run,
+            recorder,
+            live,
+            meta,
+            sent: Cell::new((1, 1, 0)),
+            writing: Cell::new(0),
+        });
+        let every = inner.clone();
+        let interval = Interval::new(EVERY_MS, move || flush(&every, false));
+        let hidden = Closure::<dyn FnMut()>::new(move || {
+            // visibilitychange also fires when the page comes back into view.
+            let shown = web_sys::window()
+                .and_then(|w| w.document())
+                .is_some_and(|d| !d.hidden());
+            if !shown {
+                flush(&inner, true);
+            }
+        });
+        if let Some(w) = web_sys::window() {
+            let f = hidden.as_ref().unchecked_ref();
+            let _ = w.add_event_listener_with_callback("pagehide", f);
+            if let Some(d) = w.document() {
+                let _ = d.add_event_listener_with_callback("visibilitychange", f);
+            }
+        }
+        Keeper {
+            _interval: interval,
+            hidden,
+        }
+    }
+}
+
+impl Drop for Keeper {
+    fn drop(&mut self) {
+        if let Some(w) = web_sys::window() {
+            let f = self.hidden.as_ref().unchecked_ref();
+            let _ = w.remove_event_listener_with_callback("pagehide", f);
+            if let Some(d) = w.document() {
+                let _ = d.remove_event_listener_with_callback("visibilitychange", f);
+            }
+        }
+    }
+}
+
+/// Writes what the store does not have yet. `leaving`: the page is being hidden or closed,
+/// so it writes even while an earlier write is in flight.
+fn flush(inner: &Rc<Inner>, leaving: bool) {
+    let devices = inner.live.emit(());
+    let state = (
+        inner.recorder.next_seq(),
+        inner.recorder.first_kept(),
+        devices.len(),
+    );
+    let before = inner.sent.get();
+    if state == before || state.0 == 1 || (inner.writing.get() > 0 && !leaving) {
+        return;
+    }
+    let at = now();
+    let meta = (inner.meta)(&devices, &inner.recorder, at);
+    let lines = inner.recorder.lines_from(before.0, usize::MAX);
+    let (kept, _) = inner.recorder.counts();
+    let write = inner
+        .store
+        .save(inner.run, &meta, kept, &lines, state.1, at as f64);
+    inner.sent.set(state);
+    inner.writing.set(inner.writing.get() + 1);
+    let inner = inner.clone();
+    spawn_local(async move {
+        // Given back unless a later write has taken more since (its lines would repeat).
+        if write.await.is_err() && inner.sent.get() == state {
+            inner.sent.set(before);
+        }
+        inner.writing.set(inner.writing.get().saturating_sub(1));
+    });
+}
