@@ -357,8 +357,13 @@ impl Device {
 
     fn arm_timer(&self, s: &mut DeviceState) {
         let next = s.session.poll_timeout();
-        if next == s.timer.as_ref().map(|(at, _)| *at) {
-            return;
+        // A timer armed no later than the next deadline stays: firing early costs one empty
+        // `handle_timeout`, while re-arming whenever a deadline moves later (the replay
+        // timer moves with every stored message) costs a setTimeout and a clearTimeout each.
+        match (s.timer.as_ref().map(|(at, _)| *at), next) {
+            (Some(armed), Some(at)) if armed <= at => return,
+            (Some(_), None) | (None, None) => return,
+            _ => {}
         }
         s.timer = next.map(|at| {
             let delay = at.saturating_sub(now()).min(u64::from(u32::MAX)) as u32;

@@ -97,8 +97,21 @@ fn line(s: &SinceConnect, missing: Option<u64>) -> Bilingual {
         en.push("no offline messages".into());
         zh.push("没有离线消息".into());
     }
+    if s.redelivered_returned > 0 {
+        let r = s.redelivered_returned;
+        en.push(format!(
+            "{} redelivered ({r} of them returned with the session)",
+            s.redelivered
+        ));
+        zh.push(format!("{} 条重投(其中 {r} 条随会话返回)", s.redelivered));
+    }
+    let redelivered = if s.redelivered_returned > 0 {
+        0
+    } else {
+        s.redelivered
+    };
     for (n, e, z) in [
-        (s.redelivered, "redelivered", "重投"),
+        (redelivered, "redelivered", "重投"),
         (s.duplicate, "duplicate", "重复"),
         (s.retained, "retained", "保留"),
         (s.live, "live", "实时"),
@@ -181,6 +194,22 @@ mod tests {
         let g = Glance::of(&since(1, Some((18_970, 18_970)), &[]), &[]);
         assert_eq!(g.line.en, "1 offline replayed, 19.0 s late");
         assert_eq!(g.line.zh, "已重放 1 条离线消息,晚到 19.0 秒");
+    }
+
+    #[test]
+    fn redelivered_copies_that_returned_with_the_session_say_so() {
+        let mut s = since(2, None, &[]);
+        s.redelivered = 3;
+        s.redelivered_returned = 1;
+        let g = Glance::of(&s, &[]);
+        assert_eq!(
+            g.line.en,
+            "2 offline replayed, 3 redelivered (1 of them returned with the session)"
+        );
+        assert_eq!(
+            g.line.zh,
+            "已重放 2 条离线消息,3 条重投(其中 1 条随会话返回)"
+        );
     }
 
     #[test]

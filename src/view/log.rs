@@ -5,7 +5,7 @@ use super::ring::Ring;
 use ackscope_core::framing::hex;
 use ackscope_core::session::{Event, IncomingMessage, PacketRecord};
 use ackscope_core::time::Millis;
-use ackscope_core::verdicts::{Certainty, Evidence, VerdictKind};
+use ackscope_core::verdicts::{returned_with_session, Certainty, Evidence, VerdictKind};
 use std::borrow::Cow;
 use std::rc::Rc;
 
@@ -120,6 +120,9 @@ pub struct SinceConnect {
     pub live: u64,
     pub retained: u64,
     pub redelivered: u64,
+    /// Redelivered copies that came back with the session (their first copy went to a dead
+    /// or unseen connection): returned offline too, though their verdict is `redelivered`.
+    pub redelivered_returned: u64,
     pub duplicate: u64,
     /// Probe latencies of offline messages (min, max), in ms.
     pub offline_latency: Option<(i64, i64)>,
@@ -137,6 +140,10 @@ impl SinceConnect {
             VerdictKind::Retained => self.retained += 1,
             VerdictKind::Redelivered => self.redelivered += 1,
             VerdictKind::Duplicate => self.duplicate += 1,
+        }
+        if row.verdict != VerdictKind::Offline && returned_with_session(row.verdict, &row.evidence)
+        {
+            self.redelivered_returned += 1;
         }
         if let Some(lat) = row.latency_ms {
             self.max_latency_ms = Some(self.max_latency_ms.map_or(lat, |m| m.max(lat)));

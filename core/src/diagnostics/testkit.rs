@@ -108,6 +108,14 @@ impl Msg {
             },
         )
     }
+    /// Redelivered with DUP=1 right after Session Present = 1, no copy seen before: its first
+    /// copy went to a connection the page did not see.
+    pub fn returned_dup(self, after_connack_ms: Millis) -> Self {
+        self.dup().verdict(
+            VerdictKind::Redelivered,
+            Evidence::DupFlagAfterReconnect { after_connack_ms },
+        )
+    }
     pub fn dead(mut self) -> Self {
         self.0.into_dead_connection = true;
         self

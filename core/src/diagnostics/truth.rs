@@ -129,6 +129,12 @@ fn run(name: &str, case: Case) {
             "{name}: {} is a listed rule",
             f.rule
         );
+        assert!(
+            !repeats_fix_label(&f.fix),
+            "{name}: {}'s fix repeats its label: {:?}",
+            f.rule,
+            fix_line(&f.fix).en
+        );
         for t in [&f.evidence, &f.explanation, &f.fix] {
             assert!(
                 !t.en.is_empty() && !t.zh.is_empty(),
@@ -736,6 +742,27 @@ mod cases {
             .says("batched-replay", "30, 5")
     }
 
+    pub fn wrong_batched_replay_ignored_dup_copies_returned_after_an_unseen_takeover() -> Case {
+        // Another tab held the session and left 35 unacknowledged: the broker resends them
+        // with DUP=1 in batches. They are redelivered and returned with the session; before
+        // the fix only `offline` verdicts counted as replayed, so nothing fired.
+        let mut d = dev("GID_test@@@rx", false);
+        d.settings.profile = BrokerProfile::aliyun();
+        d.connect(1_000, true);
+        for i in 0..30 {
+            d.receive(1_010 + i, msg("t", &format!("m{i}")).returned_dup(10 + i));
+        }
+        for i in 0..5 {
+            d.receive(
+                6_020 + i,
+                msg("t", &format!("n{i}")).returned_dup(5_020 + i),
+            );
+        }
+        Case::at(World::of(vec![d]), 7_000)
+            .fires(0, "batched-replay", Info)
+            .says("batched-replay", "30, 5")
+    }
+
     pub fn wrong_batched_replay_blamed_the_broker_for_the_clients_slow_acks() -> Case {
         // Acks withheld 3 s: the broker's inflight window waited for them.
         let mut d = dev("rx", false);
@@ -1116,6 +1143,7 @@ truth_table!(
     fires_late_after_silence_after_the_ack_timeout,
     healthy_late_after_silence_nothing_pushed,
     wrong_batched_replay_missed_alibabas_second_batch_of_plain_payloads,
+    wrong_batched_replay_ignored_dup_copies_returned_after_an_unseen_takeover,
     wrong_batched_replay_blamed_the_broker_for_the_clients_slow_acks,
     healthy_batched_replay_one_burst,
     fires_topic_mismatch_for_the_seeds_trailing_slash,

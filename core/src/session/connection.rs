@@ -11,7 +11,8 @@ pub(crate) const REPLAY_QUIET_MS: Millis = 500;
 /// broker replays what it stored back to back, paced only by acks; a live stream arrives at
 /// its publisher's rate. A pause longer than this (or than two round trips of this
 /// connection, on a slow link) ends the replay, so a 5 Hz stream after a reconnect is not
-/// called offline for as long as it runs.
+/// called offline for as long as it runs. The pause must be seen by the replay timer
+/// (`Timer::ReplayQuiet`) firing before the next arrival is handled.
 pub(crate) const REPLAY_GAP_MS: Millis = 100;
 /// Deliveries remembered per connection to recognise a retained copy of one of them.
 const DELIVERED_REMEMBERED: usize = 4_096;
@@ -121,13 +122,25 @@ impl Connection {
     }
 
     /// Whether a message arriving at `now` is inside the replay burst; one inside extends
-    /// it by the replay gap only.
+    /// it by the replay gap. The burst stays open until the replay timer fires
+    /// (`end_replay`): a late arrival whose gap no timer witnessed was queued behind the
+    /// page's own work, not paused by the broker.
     pub fn inside_replay_burst(&mut self, now: Millis) -> bool {
-        let inside = self.replay_burst_until > 0 && now <= self.replay_burst_until;
+        let inside = self.replay_burst_until > 0;
         if inside {
             self.replay_burst_until = now + self.replay_gap_ms;
         }
         inside
+    }
+
+    /// When the replay burst ends unless another stored message comes first.
+    pub fn replay_quiet_at(&self) -> Option<Millis> {
+        (self.replay_burst_until > 0).then_some(self.replay_burst_until)
+    }
+
+    /// The replay timer fired: the broker was quiet for the replay gap.
+    pub fn end_replay(&mut self) {
+        self.replay_burst_until = 0;
     }
 
     /// Remembers a message delivered on this connection (bounded).

@@ -19,6 +19,10 @@ pub(crate) enum Timer {
     Ping,
     /// PINGREQ unanswered: the connection is lost.
     PingResponse,
+    /// The replay burst after Session Present = 1 ends when this fires: the quiet is
+    /// witnessed by a timer, not inferred from the gap between two arrivals (a page busy
+    /// rendering a 60,000-message drain would see gaps the broker never left).
+    ReplayQuiet,
     /// The earliest outgoing QoS>0 message still waiting for its ack (the client's timeout).
     OutgoingAck,
     /// The earliest withheld or dead delivery reaching the broker's ack timeout.
@@ -28,11 +32,12 @@ pub(crate) enum Timer {
 }
 
 impl Timer {
-    pub(crate) const ALL: [Timer; 7] = [
+    pub(crate) const ALL: [Timer; 8] = [
         Timer::Reconnect,
         Timer::Connack,
         Timer::Ping,
         Timer::PingResponse,
+        Timer::ReplayQuiet,
         Timer::OutgoingAck,
         Timer::BrokerAck,
         Timer::ProbeSeries,
@@ -80,6 +85,7 @@ impl Session {
                 }
                 _ => {}
             }
+            table.set(Timer::ReplayQuiet, conn.replay_quiet_at());
         }
         table.set(
             Timer::OutgoingAck,
@@ -145,6 +151,11 @@ impl Session {
                 self.fail_current(now, reason);
             }
             Timer::PingResponse => self.fail_current(now, CloseReason::PingTimeout),
+            Timer::ReplayQuiet => {
+                if let Some(c) = self.current.as_mut() {
+                    c.end_replay();
+                }
+            }
             Timer::Ping => {
                 let Some(socket) = self.live_socket() else {
                     return;

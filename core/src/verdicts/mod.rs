@@ -48,6 +48,10 @@ pub enum Evidence {
     PushedIntoDeadConnection { first_at: Millis, delay_ms: Millis },
     /// DUP=1 in the fixed header.
     DupFlag,
+    /// DUP=1 on the first copy this page saw, right after a CONNACK with Session Present = 1
+    /// (or a probe sent before it): an earlier copy went to a connection the page did not
+    /// see (a takeover, another tab) and came back with the session.
+    DupFlagAfterReconnect { after_connack_ms: Millis },
     /// RETAIN=1: sent because a subscription was made, not because it was published now.
     RetainFlag,
     /// RETAIN=1 on a message this connection already received without it: the retained
@@ -77,6 +81,24 @@ pub struct Verdict {
     pub kind: VerdictKind,
     pub certainty: Certainty,
     pub evidence: Evidence,
+}
+
+impl Verdict {
+    /// Whether the message came back with the stored session: offline, or a redelivery of a
+    /// copy that went to a dead or unseen connection. The one rule every "returned offline"
+    /// count uses (glance, diagnostics).
+    pub fn returned_with_session(&self) -> bool {
+        returned_with_session(self.kind, &self.evidence)
+    }
+}
+
+/// [`Verdict::returned_with_session`] for a stored row (kind and evidence kept apart).
+pub fn returned_with_session(kind: VerdictKind, evidence: &Evidence) -> bool {
+    kind == VerdictKind::Offline
+        || matches!(
+            evidence,
+            Evidence::PushedIntoDeadConnection { .. } | Evidence::DupFlagAfterReconnect { .. }
+        )
 }
 
 /// What the session knows when a message arrives.
@@ -143,7 +165,18 @@ pub fn classify(o: &Observation) -> Verdict {
         );
     }
     if o.dup {
-        return v(VerdictKind::Redelivered, Certain, Evidence::DupFlag);
+        let sent_before_connect = o
+            .probe
+            .as_ref()
+            .is_some_and(|(_, _, sent_at)| *sent_at < o.connack_at);
+        let evidence = if o.in_replay_burst || sent_before_connect {
+            Evidence::DupFlagAfterReconnect {
+                after_connack_ms: o.received_at.saturating_sub(o.connack_at),
+            }
+        } else {
+            Evidence::DupFlag
+        };
+        return v(VerdictKind::Redelivered, Certain, evidence);
     }
     if o.retain {
         return v(VerdictKind::Retained, Certain, Evidence::RetainFlag);
@@ -221,6 +254,13 @@ impl Evidence {
                 )
             }
             Evidence::DupFlag => Bilingual::new("DUP=1", "DUP=1"),
+            Evidence::DupFlagAfterReconnect { after_connack_ms } => {
+                let (d, z) = (format_seconds(*after_connack_ms), format_seconds_zh(*after_connack_ms));
+                Bilingual::new(
+                    format!("DUP=1 on the first copy this page saw, {d} after CONNACK with the session: an earlier copy went to a connection the page did not see (a takeover, another tab) and came back with the session"),
+                    format!("本页首次看到的副本带 DUP=1,在恢复会话的 CONNACK 之后 {z}:更早的副本发给了本页未见的连接(被接管、另一个标签页),随会话一起返回"),
+                )
+            }
             Evidence::RetainFlag => Bilingual::new(
                 "RETAIN=1: stored message sent on subscribe",
                 "RETAIN=1:订阅时下发的保留消息",
@@ -358,6 +398,9 @@ mod tests {
     fn every_evidence_but_none_has_text_in_both_languages() {
         for e in [
             Evidence::DupFlag,
+            Evidence::DupFlagAfterReconnect {
+                after_connack_ms: 3,
+            },
             Evidence::RetainedCopy,
             Evidence::ReplayBurst {
                 after_connack_ms: 3,
@@ -399,6 +442,48 @@ mod tests {
             ..base()
         };
         assert_eq!(classify(&o).kind, VerdictKind::Redelivered);
+    }
+
+    #[test]
+    fn a_first_dup_copy_after_an_unseen_takeover_returned_with_the_session() {
+        // Issue 11: DUP=1 in the replay after Session Present = 1, no copy seen before (the
+        // first went to a connection the page did not see): redelivered, and returned offline.
+        let o = Observation {
+            dup: true,
+            in_replay_burst: true,
+            ..base()
+        };
+        let verdict = classify(&o);
+        assert_eq!(verdict.kind, VerdictKind::Redelivered);
+        assert_eq!(
+            verdict.evidence,
+            Evidence::DupFlagAfterReconnect {
+                after_connack_ms: 1_000
+            }
+        );
+        assert!(verdict.returned_with_session());
+        assert!(verdict.evidence.text().en.contains("did not see"));
+        // A probe sent before the CONNACK says the same outside the burst.
+        let o = Observation {
+            dup: true,
+            probe: Some(("s".into(), 1, 8_000)),
+            ..base()
+        };
+        assert!(classify(&o).returned_with_session());
+        // A DUP=1 resend on a live connection, sent after the CONNACK, is no return.
+        let o = Observation {
+            dup: true,
+            probe: Some(("s".into(), 1, 9_500)),
+            ..base()
+        };
+        let verdict = classify(&o);
+        assert_eq!(verdict.evidence, Evidence::DupFlag);
+        assert!(!verdict.returned_with_session());
+        assert!(!classify(&Observation {
+            dup: true,
+            ..base()
+        })
+        .returned_with_session());
     }
 
     #[test]

@@ -499,6 +499,7 @@ impl DeviceHistory {
             dup: m.dup,
             retain: m.retain,
             kind: m.verdict.kind,
+            returned: m.verdict.returned_with_session(),
             dead: m.into_dead_connection,
             back_from_dead,
             retained_copy: m.verdict.evidence == Evidence::RetainedCopy,

@@ -113,6 +113,8 @@ pub(crate) struct MessageRecord {
     pub dup: bool,
     pub retain: bool,
     pub kind: VerdictKind,
+    /// Came back with the stored session (`Verdict::returned_with_session`).
+    pub returned: bool,
     /// Pushed into a silent device's dead connection.
     pub dead: bool,
     /// The same message pushed into a dead connection earlier: (first push, delay).

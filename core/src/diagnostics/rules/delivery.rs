@@ -6,7 +6,6 @@ use crate::check::QOS0_PUBLISH_CHECK;
 use crate::diagnostics::history::MessageRecord;
 use crate::diagnostics::{DeviceFacts, Finding, Severity};
 use crate::time::Millis;
-use crate::verdicts::VerdictKind;
 use std::collections::HashMap;
 
 /// A replay is judged this long after the CONNACK that starts it.
@@ -216,10 +215,10 @@ pub(super) fn packet_id_reuse(d: &DeviceFacts<'_>, out: &mut Vec<Finding>) {
                "让离线队列远低于 65,535 条(max_queued_messages),及时确认,并升级服务端。")));
 }
 
-/// Whether an arrival counts as part of a replay: judged offline, or a probe sent before the
-/// CONNACK.
+/// Whether an arrival counts as part of a replay: returned with the session, or a probe sent
+/// before the CONNACK.
 fn replayed(m: &MessageRecord, connack_at: Millis) -> bool {
-    m.kind == VerdictKind::Offline
+    m.returned
         || m.probe
             .as_ref()
             .is_some_and(|(_, _, sent)| *sent < connack_at)
