@@ -142,6 +142,62 @@ impl BrokerProfile {
     }
 }
 
+/// What the page says about the broker's ack timeout: its value and where it comes from,
+/// what the broker does when it runs out, and how it relates to the broker-notice clock.
+/// Design: one home for these sentences, so the ack timers, the broker notice and the
+/// diagnostics say the same thing.
+impl BrokerProfile {
+    /// Whether the ack timeout is this profile's assumption rather than the broker's own
+    /// documentation. MQTT 3.1.1 sets no ack timeout; the broker check cannot time one on a
+    /// broker that only resends when a session resumes, so on the generic profile it stays
+    /// an assumption.
+    pub fn ack_timeout_assumed(&self) -> bool {
+        self.kind == BrokerKind::Generic
+    }
+
+    /// The ack timeout with its source: "10.0 s, assumed" / "10.0 s, Alibaba's offline
+    /// visibility time".
+    pub fn ack_timeout_text(&self) -> Bilingual {
+        let (en, zh) = (
+            crate::time::format_seconds(self.ack_timeout_ms),
+            crate::time::format_seconds_zh(self.ack_timeout_ms),
+        );
+        if self.ack_timeout_assumed() {
+            Bilingual::new(format!("{en}, assumed"), format!("{zh},假定"))
+        } else {
+            Bilingual::new(
+                format!("{en}, Alibaba's offline visibility time"),
+                format!("{zh},阿里云微消息队列 MQTT 版的离线消息可见时间"),
+            )
+        }
+    }
+
+    /// What the broker does when an incoming message's ack timeout runs out, or that
+    /// nothing is known of it.
+    pub fn ack_timeout_outcome(&self) -> Bilingual {
+        match self.kind {
+            BrokerKind::Aliyun => Bilingual::new(
+                "Run out: Alibaba MQ for IoT now counts this message as an offline message; it is delivered again when this ClientId comes back with its session (cleanSession off).",
+                "已到期:阿里云微消息队列 MQTT 版此时将该消息计为离线消息;该 ClientId 带着会话(cleanSession 关闭)回来时会再次投递。",
+            ),
+            BrokerKind::Generic => Bilingual::new(
+                "Run out: what this broker does now is not known. MQTT 3.1.1 sets no ack timeout and this clock is assumed; mosquitto, for one, resends an unacknowledged message only when the session resumes on a new connection.",
+                "已到期:该服务端此时如何处理尚不清楚。MQTT 3.1.1 没有规定确认超时,此计时为假定;例如 mosquitto 只在会话于新连接上恢复时才重发未确认的消息。",
+            ),
+        }
+    }
+
+    /// One sentence that relates the broker-notice clock of a silent device to the ack
+    /// clocks of the messages pushed into its dead connection.
+    pub fn notice_and_ack_clocks(&self) -> Bilingual {
+        let ack = self.ack_timeout_text();
+        Bilingual::new(
+            format!("Until this clock runs out (1.5 × keepalive since the device last sent) the broker keeps pushing messages into the dead connection; each one pushed starts its own ack clock ({}) under Ack timers, and comes back when the device returns with its session: at once if the broker resends on the takeover (mosquitto), else once its own clock has run out (Alibaba).", ack.en),
+            format!("在该时钟走完(自设备最后发送起 1.5 倍 keepalive)之前,服务端会继续向失效连接推送消息;其间推送的每条消息都在“确认计时”中有自己的确认时钟({}),设备带着会话回来时它会再次到达:若服务端在接管时重发(mosquitto)则立即到达,否则要等它自己的时钟走完(阿里云)。", ack.zh),
+        )
+    }
+}
+
 impl Default for BrokerProfile {
     fn default() -> Self {
         Self::generic()
@@ -170,5 +226,21 @@ mod tests {
         assert!(problems
             .iter()
             .all(|p| !p.text().en.is_empty() && !p.text().zh.is_empty()));
+    }
+
+    #[test]
+    fn the_generic_ack_timeout_says_it_is_assumed_and_alibabas_says_whose_it_is() {
+        let g = BrokerProfile::generic();
+        assert_eq!(g.ack_timeout_text().en, "10.0 s, assumed");
+        assert_eq!(g.ack_timeout_text().zh, "10.0 秒,假定");
+        assert!(g.ack_timeout_outcome().en.contains("not known"));
+        assert!(g.notice_and_ack_clocks().en.contains("(10.0 s, assumed)"));
+        let a = BrokerProfile::aliyun();
+        assert!(!a.ack_timeout_assumed());
+        assert!(a
+            .ack_timeout_outcome()
+            .zh
+            .contains("阿里云微消息队列 MQTT 版"));
+        assert!(a.notice_and_ack_clocks().zh.contains("1.5 倍 keepalive"));
     }
 }

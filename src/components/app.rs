@@ -43,6 +43,12 @@ fn default_broker_url() -> String {
     query_param("broker").unwrap_or_else(|| "ws://127.0.0.1:9001/mqtt".to_string())
 }
 
+/// A `?broker=` link naming another machine is a broker from a link: confirm it before
+/// credentials go there.
+fn broker_from_link() -> bool {
+    query_param("broker").is_some_and(|b| !crate::view::profile::is_loopback_broker(&b))
+}
+
 /// The devices and what the page needs to make more.
 struct Devices {
     list: Vec<Device>,
@@ -93,14 +99,29 @@ impl Devices {
         }
         let id = self.next_id;
         self.next_id += 1;
-        let mut form = DeviceForm::new(id as usize, &default_broker_url());
-        // A `?broker=` link naming another machine is a broker from a link: confirm it
-        // before credentials go there.
-        form.broker_needs_confirm =
-            query_param("broker").is_some_and(|b| !crate::view::profile::is_loopback_broker(&b));
-        if let Some(p) = profile {
-            p.apply(&mut form);
-        }
+        let index = self.list.len();
+        let form = match profile {
+            Some(p) => {
+                let mut form = DeviceForm::new(id as usize, &default_broker_url());
+                form.broker_needs_confirm = broker_from_link();
+                p.apply(&mut form);
+                form
+            }
+            // A fresh device: the role it is offered, on the broker of the device before it.
+            None => {
+                let previous = self.list.last().map(|d| d.read(|s| s.form.clone()));
+                let mut form = DeviceForm::for_new_device(
+                    id as usize,
+                    index,
+                    &default_broker_url(),
+                    previous.as_ref(),
+                );
+                if previous.is_none() {
+                    form.broker_needs_confirm = broker_from_link();
+                }
+                form
+            }
+        };
         let device = Device::new(id, form, self.redraw.clone());
         device.record_into(self.recorder.clone());
         self.list.push(device);

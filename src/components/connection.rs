@@ -191,12 +191,12 @@ pub fn connection_view(p: &SectionProps) -> Html {
                 <SelectField testid="broker-profile" label={l.t("Broker profile", "服务端类型")}
                     value={if form.broker == BrokerKind::Aliyun { "aliyun" } else { "generic" }}
                     options={vec![(AttrValue::from("generic"), AttrValue::from(l.t("Generic MQTT 3.1.1", "通用 MQTT 3.1.1"))), (AttrValue::from("aliyun"), AttrValue::from(l.t("Alibaba MQ for IoT", "阿里云微消息队列 MQTT 版")))]}
-                    on_change={edit(|f, v| f.broker = if v == "aliyun" { BrokerKind::Aliyun } else { BrokerKind::Generic })} />
+                    on_change={edit(|f, v| f.set_broker(if v == "aliyun" { BrokerKind::Aliyun } else { BrokerKind::Generic }))} />
                 <SelectField testid="auth-mode" label={l.t("Auth", "鉴权")} value={mode.as_str()} options={auth_mode_options(l)}
                     on_change={edit(|f, v| {
                         f.auth.mode = v.parse().unwrap_or(AuthMode::None);
                         if f.auth.mode.is_aliyun() {
-                            f.broker = BrokerKind::Aliyun;
+                            f.set_broker(BrokerKind::Aliyun);
                         }
                     })} />
                 if mode == AuthMode::Password {
@@ -270,6 +270,8 @@ pub fn connection_view(p: &SectionProps) -> Html {
                     { format!("{} {}", l.t("The broker should notice the silence (1.5 × keepalive since the last packet sent) in", "服务端预计察觉静默(自最后发送起 1.5 倍 keepalive)还有"), l.seconds(remaining(n.predicted_at, now()))) }
                     <progress max={(n.predicted_at - n.last_sent_at).to_string()} value={remaining(n.predicted_at, now()).to_string()}></progress>
                 </div>
+                <p class="muted clocks-note" data-testid="broker-notice-clocks">
+                    { l.text(&ackscope_core::profile::BrokerProfile::for_kind(form.broker).notice_and_ack_clocks()) }</p>
             }
             if let Some(e) = error {
                 <div class="error" role="alert" data-testid="device-error">{ l.pick(e.en, e.zh) }</div>

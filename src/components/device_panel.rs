@@ -44,7 +44,15 @@ fn guarded(read_only: bool, inner: Html) -> Html {
 #[function_component(DevicePanel)]
 pub fn device_panel(p: &DevicePanelProps) -> Html {
     let l = p.lang;
-    let (id, client_id) = p.device.read(|s| (s.id, s.form.auth.client_id.clone()));
+    let (id, client_id, role) = p
+        .device
+        .read(|s| (s.id, s.form.auth.client_id.clone(), s.form.role));
+    // The offered role is spelled out until the device first connects.
+    let fresh = p.snapshot.session.session_present.is_none()
+        && p.snapshot.session.state == ackscope_core::session::ConnState::Disconnected;
+    let hint = role
+        .filter(|_| fresh)
+        .map(|r| l.text(&p.device.read(|s| r.hint(&s.form))));
     let remove = p.on_remove.reform(move |_| id);
     let share = {
         let device = p.device.clone();
@@ -65,6 +73,7 @@ pub fn device_panel(p: &DevicePanelProps) -> Html {
     html! {
         <section class={classes!("device", collapsed.then_some("collapsed"))} data-testid="device" data-index={p.index.to_string()}
             id={format!("device-{}", p.index)} data-collapsed={if *collapsed { "1" } else { "0" }}
+            data-role={role.map(|r| r.as_str())}
             aria-label={format!("{} {}", l.t("Device", "设备"), p.index + 1)}>
             <div class="device-top">
             <header class="device-head">
@@ -72,7 +81,8 @@ pub fn device_panel(p: &DevicePanelProps) -> Html {
                     aria-expanded={if *collapsed { "false" } else { "true" }} aria-controls={body_id.clone()}
                     title={ if *collapsed { l.t("Show this device's sections", "展开该设备") } else { l.t("Fold this device down to its summary", "将该设备折叠为概要") } }>
                     { if *collapsed { "▸" } else { "▾" } }</button>
-                <h2>{ format!("{} {} · {}", l.t("Device", "设备"), p.index + 1, client_id) }</h2>
+                <h2>{ format!("{} {} · {}", l.t("Device", "设备"), p.index + 1, client_id) }
+                    if let Some(r) = role { <span class="role-tag" data-testid="device-role">{ l.text(&r.name()) }</span> }</h2>
                 <button class="ghost" data-testid="profile-share" onclick={share}
                     title={ l.t("Copy a link that opens this device's settings (never its secrets)", "复制打开该设备配置的链接(不含密钥)") }>{ l.t("Share link", "分享链接") }</button>
                 if !read_only {
@@ -85,6 +95,7 @@ pub fn device_panel(p: &DevicePanelProps) -> Html {
             </div>
             // Folded, not removed: filters, selections and scroll positions survive.
             <div class="device-body" id={body_id} hidden={*collapsed}>
+            if let Some(h) = hint { <p class="role-hint muted" data-testid="role-hint">{ h }</p> }
             { guarded(read_only, html! { <ConnectionView device={p.device.clone()} snapshot={snapshot.clone()} lang={l} {tick} /> }) }
             <AliyunView device={p.device.clone()} snapshot={snapshot.clone()} lang={l} {tick} />
             <TimelineView device={p.device.clone()} snapshot={snapshot.clone()} lang={l} {tick} />

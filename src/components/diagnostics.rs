@@ -88,7 +88,7 @@ pub fn diagnostics_view(p: &DiagnosticsProps) -> Html {
                             if let Some(r) = f.remaining_ms { <b class="mono">{ seconds(r) }</b> }
                         </div>
                         <div class="finding-body">{ l.pick(f.explanation.en, f.explanation.zh) }</div>
-                        <div class="finding-fix">{ l.t("Fix: ", "修复:") }{ l.pick(f.fix.en, f.fix.zh) }</div>
+                        <div class="finding-fix">{ l.text(&ackscope_core::diagnostics::fix_line(&f.fix)) }</div>
                     </li>
                 }) }
             </ul>

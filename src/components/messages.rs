@@ -2,6 +2,7 @@
 //! gap and duplicate summary of each probe series.
 
 use super::fields::{setter, CheckField, SelectField, TextField};
+use super::probe_summary::ProbeSummaryView;
 use super::SectionProps;
 use crate::edge::console;
 use crate::edge::download::download;
@@ -83,7 +84,13 @@ pub fn messages_view(p: &SectionProps) -> Html {
             all.len(),
             count,
             (start, window),
-            p.snapshot.session.probe_summaries.clone(),
+            // Each series with its story, told from this device's events.
+            p.snapshot
+                .session
+                .probe_summaries
+                .iter()
+                .map(|(id, sum)| (id.clone(), sum.clone(), s.log.probe_stories.story(id)))
+                .collect::<Vec<_>>(),
         )
     });
     let (start, rows) = window;
@@ -252,23 +259,7 @@ pub fn messages_view(p: &SectionProps) -> Html {
                     <pre>{ render(&m.payload, *format) }</pre>
                 </div>
             }
-            if !summaries.is_empty() {
-                <table class="probe-summary">
-                    <thead><tr><th>{ l.t("Probe series", "探测序列") }</th><th>{ l.t("received", "收到") }</th><th>{ l.t("missing", "缺失") }</th><th>{ l.t("duplicates", "重复") }</th><th>{ l.t("out of order", "乱序") }</th></tr></thead>
-                    <tbody>
-                        { for summaries.into_iter().map(|(series, s)| html! {
-                            <tr data-testid="probe-summary" data-series={series.clone()} data-received={s.received.to_string()}
-                                data-missing={s.missing_count.to_string()} data-duplicates={s.duplicates.to_string()}>
-                                <td><code>{ series }</code></td>
-                                <td>{ format!("{} / {}", s.distinct, s.highest_seq) }</td>
-                                <td class={classes!((s.missing_count > 0).then_some("bad"))}>{ if s.missing_count == 0 { "0".to_string() } else { format!("{} {:?}{}", s.missing_count, s.missing, if s.missing_count > s.missing.len() as u64 { " …" } else { "" }) } }</td>
-                                <td class={classes!((s.duplicates > 0).then_some("warn"))}>{ s.duplicates }</td>
-                                <td>{ s.out_of_order }</td>
-                            </tr>
-                        }) }
-                    </tbody>
-                </table>
-            }
+            <ProbeSummaryView lang={l} series={summaries} />
             if p.snapshot.session.probe_series_evicted > 0 {
                 <p class="muted" data-testid="probe-series-evicted" data-count={p.snapshot.session.probe_series_evicted.to_string()}>
                     { format!("{} {}", p.snapshot.session.probe_series_evicted, l.t("older probe series no longer tracked (at most 64 at once)", "个较早的探测序列已不再跟踪(最多同时 64 个)")) }

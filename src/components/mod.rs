@@ -14,6 +14,7 @@ pub mod journey;
 pub mod messages;
 pub mod overview;
 pub mod packet_log;
+pub mod probe_summary;
 pub mod publish;
 pub mod recording;
 pub mod subscriptions;

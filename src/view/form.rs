@@ -48,6 +48,8 @@ pub struct DeviceForm {
     /// it yet: the first connect that sends credentials asks first (`broker-confirm`).
     /// Cleared on accepting, or when the user edits the broker URL.
     pub broker_needs_confirm: bool,
+    /// The part this device was offered when it was made (receiver, sender); not saved.
+    pub role: Option<super::preset::Role>,
 }
 
 impl DeviceForm {
@@ -86,6 +88,7 @@ impl DeviceForm {
             will_qos: 0,
             will_retain: false,
             broker_needs_confirm: false,
+            role: None,
         }
     }
 
@@ -111,10 +114,10 @@ impl DeviceForm {
                 })
                 .collect(),
             sending: None,
+            broker_check: None,
         }
     }
 
-            broker_check: None,
     /// The probe series typed into the panel, or why it cannot run (the bounds are the core's).
     pub fn probe_plan(&self) -> Result<ProbePlan, ProbePlanError> {
         ProbePlan::parse(&self.probe_count, &self.probe_interval_ms)

@@ -182,6 +182,8 @@ pub struct DeviceLog {
     pub since_connect: SinceConnect,
     /// The latest problem to show next to the controls (cleared by a successful connect).
     pub error: Option<Notice>,
+    /// Each probe series received: its start, what happened meanwhile, honest counts.
+    pub probe_stories: ackscope_core::probe::SeriesStories,
 }
 
 impl Default for DeviceLog {
@@ -199,6 +201,7 @@ impl DeviceLog {
             latency: LatencyHistogram::default(),
             since_connect: SinceConnect::default(),
             error: None,
+            probe_stories: Default::default(),
         }
     }
 
@@ -219,6 +222,7 @@ impl DeviceLog {
     }
 
     pub fn apply(&mut self, event: Event) {
+        self.probe_stories.observe(&event);
         match event {
             Event::Packet(r) => {
                 if r.summary.kind == ackscope_core::framing::PacketKind::Connect {
@@ -292,6 +296,10 @@ impl DeviceLog {
             Event::ReconnectScheduled { at, attempt_at, attempt } => self.note(at, "reconnect", false,
                 format!("Reconnect attempt {attempt} in {:.1} s", (attempt_at - at) as f64 / 1000.0),
                 format!("{:.1} 秒后进行第 {attempt} 次重连", (attempt_at - at) as f64 / 1000.0)),
+            Event::Qos2AnsweredWithPuback { at, packet_id, topic } => {
+                let t = ackscope_core::session::qos2_puback_text(packet_id, &topic);
+                self.note(at, "qos2-puback", false, t.en, t.zh);
+            }
             Event::AckOverdue { at, packet_id } => self.note(at, "ack-overdue", true,
                 format!("Outgoing message {packet_id} passed the ack timeout without an ack"),
                 format!("发出的消息 {packet_id} 超过确认超时仍未收到确认")),
@@ -300,10 +308,6 @@ impl DeviceLog {
                 format!("消息 {packet_id} 已超过服务端的确认超时:服务端将其视为未投递")),
             Event::ProbeSeriesStopped { at, series, sent, total, error } => {
                 let t = error.text().prefixed(&format!("Probe series {series} stopped after {sent} of {total}: "), &format!("探测序列 {series} 在发送 {sent}/{total} 条后停止:"));
-            Event::Qos2AnsweredWithPuback { at, packet_id, topic } => {
-                let t = ackscope_core::session::qos2_puback_text(packet_id, &topic);
-                self.note(at, "qos2-puback", false, t.en, t.zh);
-            }
                 self.fail(at, t.en, t.zh);
             }
             Event::ReconnectStopped { at, reason, failures } => {

@@ -8,6 +8,7 @@ pub mod glance;
 pub mod latency;
 mod log;
 pub mod payload;
+pub mod preset;
 pub mod profile;
 pub mod recording;
 pub mod report;

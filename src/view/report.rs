@@ -224,15 +224,14 @@ fn build(l: Lang, rec: &Recording, findings: &[Finding]) -> Vec<Block> {
                         f.at.map(|a| format!(" {}", time_of_day(a)))
                             .unwrap_or_default();
                     format!(
-                        "[{}] {} · {} {}{at}: {} — {} {}{}",
+                        "[{}] {} · {} {}{at}: {} — {} {}",
                         crate::i18n::label(l, f.severity.as_str()),
                         f.rule,
                         l.t("device", "设备"),
                         f.device + 1,
                         l.text(&f.evidence),
                         l.text(&f.explanation),
-                        l.t("Fix: ", "修复:"),
-                        l.text(&f.fix),
+                        l.text(&ackscope_core::diagnostics::fix_line(&f.fix)),
                     )
                 })
                 .collect(),

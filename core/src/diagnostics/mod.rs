@@ -11,15 +11,17 @@
 //! `error` = messages were or will be lost, and the evidence shows it; `warning` = likely to
 //! lose or delay messages; `info` = advice.
 
+mod fix_label;
 mod history;
 mod rules;
 
+pub use fix_label::{fix_line, repeats_fix_label, FIX_LABEL};
 pub use history::{broker_key, ConnectRecord, DeviceHistory, EndKind};
 
 use crate::auth::AuthInput;
+use crate::check::BrokerFacts;
 use crate::profile::BrokerProfile;
 use crate::session::ProbeSeriesProgress;
-use crate::check::BrokerFacts;
 use crate::time::Millis;
 
 /// How bad a finding is, as `data-severity` spells it.
@@ -96,11 +98,11 @@ pub struct DeviceSettings {
     pub subscriptions: Vec<SubscriptionFact>,
     /// The probe series this device is sending (or sent last): how many went out.
     pub sending: Option<ProbeSeriesProgress>,
-}
-
     /// What this device's broker check measured (its broker in `BrokerFacts::broker`); the
     /// rules use it for every device on that broker, and the profile's assumptions otherwise.
     pub broker_check: Option<BrokerFacts>,
+}
+
 impl Default for DeviceSettings {
     fn default() -> Self {
         DeviceSettings {
@@ -111,9 +113,9 @@ impl Default for DeviceSettings {
             resubscribe: true,
             subscriptions: Vec::new(),
             sending: None,
+            broker_check: None,
         }
     }
-            broker_check: None,
 }
 
 /// One device as the rules see it.

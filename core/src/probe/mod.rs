@@ -5,9 +5,11 @@
 //! optional newline and body. Payloads without it are shown untouched.
 
 mod plan;
+mod story;
 mod tracker;
 
 pub use plan::{ProbePlan, ProbePlanError, MAX_PROBE_COUNT, MAX_PROBE_INTERVAL_MS};
+pub use story::{AtStart, Happening, SeriesStories, SeriesStory, VerdictCounts};
 pub use tracker::{ProbeTracker, SeriesSummary, MISSING_LISTED};
 
 use crate::time::Millis;

@@ -12,6 +12,8 @@ use crate::time::Millis;
 /// does it at once, others wait out the timeout.
 pub(super) fn ack_timeout_pending(now: Millis, d: &DeviceFacts<'_>, out: &mut Vec<Finding>) {
     let ack_timeout = d.settings.profile.ack_timeout_ms;
+    // Its value with its source ("10.0 s, assumed" on the generic profile).
+    let ack_text = d.settings.profile.ack_timeout_text();
     let pending: Vec<&DeadDelivery> = d
         .history
         .dead
@@ -27,11 +29,11 @@ pub(super) fn ack_timeout_pending(now: Millis, d: &DeviceFacts<'_>, out: &mut Ve
     let back = d.history.online_now();
     let n = pending.len();
     let evidence = if back {
-        T::new(format!("Back with its session, but {n} message(s) pushed into the dead connection have not been resent yet; the broker's ack timeout ({}) for the last ends in {}", secs(ack_timeout), secs(last_deadline - now)),
-               format!("已带着会话回来,但推送到失效连接中的 {n} 条消息尚未重发;服务端对最后一条的确认超时({})还剩 {}", secs(ack_timeout), secs(last_deadline - now)))
+        T::new(format!("Back with its session, but {n} message(s) pushed into the dead connection have not been resent yet; the broker's ack timeout ({}) for the last ends in {}", ack_text.en, secs(last_deadline - now)),
+               format!("已带着会话回来,但推送到失效连接中的 {n} 条消息尚未重发;服务端对最后一条的确认超时({})还剩 {}", ack_text.zh, secs(last_deadline - now)))
     } else {
-        T::new(format!("{n} message(s) pushed into the dead connection wait unacknowledged; the broker's ack timeout ({}) for the last ends in {}", secs(ack_timeout), secs(last_deadline - now)),
-               format!("推送到失效连接中的 {n} 条消息等待确认;服务端对最后一条的确认超时({})还剩 {}", secs(ack_timeout), secs(last_deadline - now)))
+        T::new(format!("{n} message(s) pushed into the dead connection wait unacknowledged; the broker's ack timeout ({}) for the last ends in {}", ack_text.en, secs(last_deadline - now)),
+               format!("推送到失效连接中的 {n} 条消息等待确认;服务端对最后一条的确认超时({})还剩 {}", ack_text.zh, secs(last_deadline - now)))
     };
     let explanation = if back {
         T::new("This broker did not resend them on the takeover: each counts as in flight until its ack timeout passes after its push, and only then is it delivered again.",
@@ -71,7 +73,7 @@ pub(super) fn late_after_silence(d: &DeviceFacts<'_>, out: &mut Vec<Finding>) {
         .iter()
         .find(|c| Some(c.at) == silence.connack_at)
         .and_then(|c| c.keepalive_secs);
-    let ack_timeout = d.settings.profile.ack_timeout_ms;
+    let ack_text = d.settings.profile.ack_timeout_text();
     let (ka_en, ka_zh) = match keepalive {
         Some(k) if k > 0 => {
             let grace = Millis::from(k) * 1_500;
@@ -111,8 +113,8 @@ pub(super) fn late_after_silence(d: &DeviceFacts<'_>, out: &mut Vec<Finding>) {
     out.push(finding("late-after-silence", Severity::Warning, d.device, Some(first_push),
         T::new(format!("{} message(s) pushed into the dead connection came back late: up to {} after the first push", late.len(), secs(max_delay)),
                format!("推送到失效连接中的 {} 条消息迟到了:最多在首次推送后 {} 才到达", late.len(), secs(max_delay))),
-        T::new(format!("While the device was silent the broker still believed it connected: it notices a dead connection only after {ka_en} without a packet, and pushes messages into it meanwhile. Each such message then waits for the broker's ack timeout ({}), or for the device to take its session over, before it is delivered again.{seen_en}", secs(ack_timeout)),
-               format!("设备静默期间服务端仍认为它在线:要在{ka_zh}收不到任何报文后才会发现连接失效,其间会继续向其中推送消息。每条这样的消息都要等服务端的确认超时({}),或等设备接管会话,才会再次投递。{seen_zh}", secs(ack_timeout))),
+        T::new(format!("While the device was silent the broker still believed it connected: it notices a dead connection only after {ka_en} without a packet, and pushes messages into it meanwhile. Each such message then waits for the broker's ack timeout ({}), or for the device to take its session over, before it is delivered again.{seen_en}", ack_text.en),
+               format!("设备静默期间服务端仍认为它在线:要在{ka_zh}收不到任何报文后才会发现连接失效,其间会继续向其中推送消息。每条这样的消息都要等服务端的确认超时({}),或等设备接管会话,才会再次投递。{seen_zh}", ack_text.zh)),
         T::new("Use a shorter keepalive (30 s: the broker notices within 45 s, for one PINGREQ every 30 s); send DISCONNECT when the device knows it is going offline; reconnect promptly with the same ClientId and cleanSession=0 (a takeover makes mosquitto resend at once).",
                "缩短 keepalive(30 秒:服务端 45 秒内即可发现,代价是每 30 秒一个 PINGREQ);设备知道将离线时发送 DISCONNECT;尽快以相同 ClientId 和 cleanSession=0 重连(接管会让 mosquitto 立即重发)。")));
 }
