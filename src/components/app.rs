@@ -275,6 +275,11 @@ pub fn app() -> Html {
     let remove_device = {
         let devices = devices.clone();
         let redraw = redraw.clone();
+        // A broker check still cleaning up after its device left says how that ended.
+        let tell = {
+            let notice = notice.clone();
+            Callback::from(move |t: ackscope_core::text::Bilingual| notice.set(Some((t.en, t.zh))))
+        };
         Callback::from(move |id: u32| {
             let removed = {
                 let mut d = devices.borrow_mut();
@@ -284,7 +289,7 @@ pub fn app() -> Html {
                     .map(|i| d.list.remove(i))
             };
             if let Some(device) = removed {
-                device.drop_connection();
+                device.remove(tell.clone());
             }
             redraw.emit(());
         })

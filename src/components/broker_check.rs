@@ -1,6 +1,7 @@
 //! The broker check section of a device card: start, cancel, progress, the table of measured
 //! behaviour with each cell's evidence, and the exports. Outcomes come from the core's
-//! `BrokerCheck` (through `edge::broker_check`); nothing here decides one.
+//! `BrokerCheck` (through `edge::broker_check`), which the device owns; nothing here decides
+//! one. A recorded device shows (and exports) the run its recording holds.
 
 use super::fields::TextField;
 use super::SectionProps;
@@ -14,9 +15,6 @@ use ackscope_core::check::{
 };
 use ackscope_core::profile::{BrokerKind, BrokerProfile};
 use ackscope_core::text::Bilingual;
-use gloo_timers::callback::Timeout;
-use std::cell::Cell;
-use std::rc::Rc;
 use yew::prelude::*;
 
 /// The label of an outcome value in the page's language (`data-outcome` keeps the value).
@@ -73,28 +71,13 @@ fn preview(profile: &BrokerProfile) -> Vec<(CheckKind, String, Option<Bilingual>
 pub fn broker_check_view(p: &SectionProps) -> Html {
     let l = p.lang;
     let d = p.device.clone();
-    let trigger = use_force_update();
-    // Socket bursts (a 2,000-message queue) coalesce into one render per 100 ms.
-    let driver = use_mut_ref(move || {
-        let pending = Rc::new(Cell::new(false));
-        CheckDriver::new(Callback::from(move |_| {
-            if pending.replace(true) {
-                return;
-            }
-            let (pending, trigger) = (pending.clone(), trigger.clone());
-            Timeout::new(100, move || {
-                pending.set(false);
-                trigger.force_update();
-            })
-            .forget();
-        }))
-    });
-    let driver: CheckDriver = driver.borrow().clone();
+    // The device owns the run; its progress renders this card again (see edge::device).
+    let driver: CheckDriver = d.check();
     let queue_n = use_state(|| DEFAULT_QUEUE_LIMIT.to_string());
     let keepalive = use_state(|| DEFAULT_KEEPALIVE_SECS.to_string());
     let recorded = d.is_recorded();
     let (broker, profile_kind) = d.read(|s| (s.form.broker_url.clone(), s.form.broker));
-    let view: Option<CheckView> = driver.view();
+    let view: Option<CheckView> = d.check_view();
     let busy = driver.busy();
 
     let start = {
@@ -151,9 +134,9 @@ pub fn broker_check_view(p: &SectionProps) -> Html {
         Callback::from(move |_: MouseEvent| driver.cancel())
     };
     let export = |markdown: bool| {
-        let driver = driver.clone();
+        let (driver, d) = (driver.clone(), d.clone());
         Callback::from(move |_: MouseEvent| {
-            let Some(report) = driver.report() else {
+            let Some(report) = d.check_report() else {
                 return;
             };
             let result = if markdown {

@@ -39,7 +39,12 @@ pub fn live_findings(devices: &[Device], at: Millis) -> Vec<Finding> {
     let inputs: Vec<(DeviceSettings, &DeviceHistory)> = states
         .iter()
         .zip(&snaps)
-        .map(|(s, snap)| (settings_of(&s.form, &snap.session), &s.history))
+        .map(|(s, snap)| {
+            // What the device's broker check measured replaces the profile's assumptions.
+            let mut settings = settings_of(&s.form, &snap.session);
+            settings.broker_check = s.broker_facts();
+            (settings, &s.history)
+        })
         .collect();
     findings_of(at, &inputs)
 }

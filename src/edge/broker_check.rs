@@ -5,12 +5,17 @@
 //! check's actions (socket I/O on the check connections), then arms the next timeout. It
 //! holds no protocol rules and decides no outcome: rows, progress and evidence come from
 //! `BrokerCheck::view`. The check connections are the check's own sockets, never the
-//! device's; dropping the driver (the card goes away) closes them.
+//! device's. The device owns its driver (`edge::device`), so results outlive re-renders;
+//! when the device is removed mid-run, `abandon` cancels the run and keeps the driver alive
+//! until its cleanup ends (or closes its sockets after a deadline), then says how it ended.
+//! Dropping the driver closes its sockets.
 
 use super::clock::now;
 use super::socket::{BrowserSocket, SocketInput};
 use ackscope_core::auth::AuthInput;
-use ackscope_core::check::{BrokerCheck, CheckOptions, CheckReport, CheckView, ClientIndex};
+use ackscope_core::check::{
+    BrokerCheck, BrokerFacts, CheckOptions, CheckReport, CheckView, ClientIndex,
+};
 use ackscope_core::session::{Action, SessionConfig, SocketId};
 use ackscope_core::text::Bilingual;
 use ackscope_core::time::Millis;
@@ -28,7 +33,23 @@ struct CheckState {
     redraw: Callback<()>,
     /// Why the last start was refused, or what the browser refused to do.
     error: Option<Bilingual>,
+    /// Set while the run cleans up after its device was removed.
+    orphan: Option<Orphan>,
 }
+
+/// A run whose device was removed: it keeps itself alive (`keep`, a deliberate cycle broken
+/// when the cleanup ends) and tells the page how the cleanup ended.
+struct Orphan {
+    _keep: CheckDriver,
+    device: String,
+    tell: Callback<Bilingual>,
+    /// The deadline passed: the connections were closed before the cleanup ended.
+    forced: bool,
+    _deadline: Timeout,
+}
+
+/// How long a removed device's check may clean up before its connections are closed.
+const ORPHAN_CLEANUP_MS: u32 = 30_000;
 
 impl Drop for CheckState {
     fn drop(&mut self) {
@@ -56,6 +77,7 @@ impl CheckDriver {
             timer: None,
             redraw,
             error: None,
+            orphan: None,
         })))
     }
 
@@ -94,6 +116,74 @@ impl CheckDriver {
             }
         }
         self.pump();
+    }
+
+    /// The device (`device` names it) leaves the page: a run is cancelled as the cancel button
+    /// does, and its cleanup (sessions wiped, retained messages cleared) goes on without the
+    /// card. `tell` hears how it ended; after `ORPHAN_CLEANUP_MS` the connections are closed
+    /// and it says what may be left on the broker. Nothing happens when no run is busy.
+    pub fn abandon(&self, device: String, tell: Callback<Bilingual>) {
+        if !self.busy() {
+            return;
+        }
+        let weak = Rc::downgrade(&self.0);
+        let deadline = Timeout::new(ORPHAN_CLEANUP_MS, move || {
+            let Some(rc) = weak.upgrade() else { return };
+            let driver = CheckDriver(rc);
+            if driver.busy() {
+                if let Some(o) = driver.0.borrow_mut().orphan.as_mut() {
+                    o.forced = true;
+                }
+                // A second cancel drops every check connection at once.
+                driver.cancel();
+            }
+            driver.settle_orphan();
+        });
+        self.0.borrow_mut().orphan = Some(Orphan {
+            _keep: self.clone(),
+            device,
+            tell,
+            forced: false,
+            _deadline: deadline,
+        });
+        self.cancel();
+    }
+
+    /// Once an abandoned run is no longer busy: says how it ended and lets it go.
+    fn settle_orphan(&self) {
+        let orphan = {
+            let mut s = self.0.borrow_mut();
+            if s.check.as_ref().is_some_and(|c| c.state().is_busy()) {
+                return;
+            }
+            s.orphan.take()
+        };
+        let Some(o) = orphan else { return };
+        let (ids, prefix) = self
+            .view()
+            .map(|v| {
+                let ids: Vec<String> = v.client_ids.into_iter().filter(|c| !c.is_empty()).collect();
+                (ids.join(", "), v.topic_prefix)
+            })
+            .unwrap_or_default();
+        let text = if o.forced {
+            Bilingual::new(
+                format!("Device {} was removed while its broker check ran. Its cleanup did not finish within {} s, so its connections were closed: the broker may still hold sessions of {ids} and retained messages under {prefix}.", o.device, ORPHAN_CLEANUP_MS / 1000),
+                format!("设备 {} 在服务端检测运行时被移除。其清理未能在 {} 秒内完成,已关闭其连接:服务端可能仍保留 {ids} 的会话以及 {prefix} 下的保留消息。", o.device, ORPHAN_CLEANUP_MS / 1000),
+            )
+        } else {
+            Bilingual::new(
+                format!("Device {} was removed while its broker check ran: the check was cancelled and cleaned up after itself (the sessions of {ids} wiped, retained messages under {prefix} cleared).", o.device),
+                format!("设备 {} 在服务端检测运行时被移除:检测已取消并完成清理({ids} 的会话已清除,{prefix} 下的保留消息已清空)。", o.device),
+            )
+        };
+        o.tell.emit(text);
+        // `o._keep` goes here: the run is freed once nothing else holds it.
+    }
+
+    /// What the run measured so far, `None` before a run.
+    pub fn facts(&self) -> Option<BrokerFacts> {
+        self.0.borrow().check.as_ref().map(|c| c.facts())
     }
 
     /// Whether a run holds connections open now.
@@ -202,6 +292,9 @@ impl CheckDriver {
                     check.handle_socket_closed(client, socket, now());
                 }
             }
+        }
+        if self.0.borrow().orphan.is_some() {
+            self.settle_orphan();
         }
         self.redraw();
     }

@@ -6,13 +6,20 @@
 //! Components never see the session: they get a `DeviceSnapshot` (a version plus a
 //! `SessionView`), taken once per render after the device changed, and the form and log
 //! (view state) to read. Sockets and timers stay here, out of rendered state.
+//!
+//! The device also owns its broker check (`edge::broker_check`): its results outlive the
+//! card's re-renders and feed the diagnostics, recordings and reports; removing the device
+//! cancels a run that is busy (see [`Device::remove`]).
 
+use super::broker_check::CheckDriver;
 use super::clock::now;
 use super::socket::{BrowserSocket, SocketInput};
 use crate::view::payload::encode_input;
 use crate::view::recording::{Recorder, Replayed};
 use crate::view::{DeviceForm, DeviceLog};
+use ackscope_core::check::{BrokerFacts, CheckReport, CheckView};
 use ackscope_core::diagnostics::DeviceHistory;
+use ackscope_core::profile::BrokerProfile;
 use ackscope_core::session::{Action, Session, SessionConfig, SessionView, SocketId};
 use ackscope_core::text::Bilingual;
 use ackscope_core::time::Millis;
@@ -41,6 +48,37 @@ pub struct DeviceState {
     recorder: Option<Recorder>,
     /// A device opened from a recording: read-only, its session as recorded.
     recorded: Option<Rc<SessionView>>,
+    /// This device's broker check (live).
+    check: CheckDriver,
+    /// The broker check a recording holds for this device.
+    recorded_check: Option<CheckReport>,
+}
+
+/// Check progress (a 2,000-message queue arrives in bursts) redraws at most this often.
+const CHECK_REDRAW_MS: u32 = 100;
+
+/// The check's redraw: after `CHECK_REDRAW_MS`, the device has changed (its panel renders
+/// again) and the page redraws.
+fn check_redraw(device: Weak<RefCell<DeviceState>>) -> Callback<()> {
+    let pending: Rc<RefCell<Option<Timeout>>> = Rc::default();
+    Callback::from(move |_| {
+        if pending.borrow().is_some() {
+            return;
+        }
+        let (slot, device) = (pending.clone(), device.clone());
+        *pending.borrow_mut() = Some(Timeout::new(CHECK_REDRAW_MS, move || {
+            slot.borrow_mut().take();
+            let Some(rc) = device.upgrade() else { return };
+            let redraw = match rc.try_borrow_mut() {
+                Ok(mut s) => {
+                    s.changed();
+                    s.redraw.clone()
+                }
+                Err(_) => return,
+            };
+            redraw.emit(());
+        }));
+    })
 }
 
 /// What a device panel renders of the session, at one version of the device. Equal
@@ -73,20 +111,24 @@ fn random_seed() -> u64 {
 
 impl Device {
     pub fn new(id: u32, form: DeviceForm, redraw: Callback<()>) -> Self {
-        Device(Rc::new(RefCell::new(DeviceState {
-            id,
-            form,
-            log: DeviceLog::default(),
-            history: DeviceHistory::default(),
-            session: Session::new(SessionConfig::default()),
-            version: 0,
-            snapshot: None,
-            sockets: HashMap::new(),
-            timer: None,
-            redraw,
-            recorder: None,
-            recorded: None,
-        })))
+        Device(Rc::new_cyclic(|weak| {
+            RefCell::new(DeviceState {
+                id,
+                form,
+                log: DeviceLog::default(),
+                history: DeviceHistory::default(),
+                session: Session::new(SessionConfig::default()),
+                version: 0,
+                snapshot: None,
+                sockets: HashMap::new(),
+                timer: None,
+                redraw,
+                recorder: None,
+                recorded: None,
+                check: CheckDriver::new(check_redraw(weak.clone())),
+                recorded_check: None,
+            })
+        }))
     }
 
     /// A read-only device from a recording: its view replayed from the recorded events, its
@@ -100,6 +142,39 @@ impl Device {
             s.recorded = Some(Rc::new(replayed.session));
         }
         device
+    }
+
+    /// This device's broker check, to start, cancel and read (live devices).
+    pub fn check(&self) -> CheckDriver {
+        self.0.borrow().check.clone()
+    }
+
+    /// The broker check table: the live run's, or the one a recording holds.
+    pub fn check_view(&self) -> Option<CheckView> {
+        let (recorded, check) = {
+            let s = self.0.borrow();
+            (s.recorded.is_some(), s.check.clone())
+        };
+        if recorded {
+            return self.0.borrow().recorded_check.as_ref().map(|r| r.view());
+        }
+        check.view()
+    }
+
+    /// The broker check for a ticket or a recording: the live run's, or the recorded one.
+    pub fn check_report(&self) -> Option<CheckReport> {
+        self.0.borrow().check_report()
+    }
+
+    /// The device leaves the page: its socket closes, and a broker check that runs is
+    /// cancelled and cleans up without the card (`tell` hears how that ended).
+    pub fn remove(&self, tell: Callback<Bilingual>) {
+        self.drop_connection();
+        let (check, name) = {
+            let s = self.0.borrow();
+            (s.check.clone(), s.form.auth.client_id.clone())
+        };
+        check.abandon(name, tell);
     }
 
     /// Whether this device was opened from a recording (read-only).
@@ -383,6 +458,25 @@ impl Device {
 }
 
 impl DeviceState {
+    /// The broker check for a ticket or a recording: the live run's, or the recorded one.
+    pub fn check_report(&self) -> Option<CheckReport> {
+        match &self.recorded {
+            Some(_) => self.recorded_check.clone(),
+            None => self.check.report(),
+        }
+    }
+
+    /// What this device's broker check measured, for the diagnostics (`None` before a run).
+    pub fn broker_facts(&self) -> Option<BrokerFacts> {
+        match &self.recorded {
+            Some(_) => self
+                .recorded_check
+                .as_ref()
+                .map(|r| BrokerFacts::measured(r, &BrokerProfile::for_kind(self.form.broker))),
+            None => self.check.facts(),
+        }
+    }
+
     /// Something this device shows changed: a new version, and the snapshot is stale.
     fn changed(&mut self) {
         self.version = self.version.wrapping_add(1);

@@ -4,7 +4,7 @@
 //! from a profile"). A check row that did not decide (not run, cancelled, an error, not
 //! allowed) leaves its fact assumed.
 
-use super::{CheckReport, RowStatus};
+use super::{BrokerCheck, CheckReport, CheckRow, RowStatus};
 use crate::diagnostics::broker_key;
 use crate::profile::{BrokerKind, BrokerProfile};
 use crate::text::Bilingual;
@@ -135,12 +135,20 @@ impl BrokerFacts {
 
     /// The facts a check measured, the profile's assumptions for the rest.
     pub fn measured(report: &CheckReport, profile: &BrokerProfile) -> Self {
+        Self::from_rows(&report.broker, report.keepalive_secs, &report.rows, profile)
+    }
+
+    /// The same from a run's rows (no copy of them): `broker` is the URL it ran against.
+    pub fn from_rows(
+        broker: &str,
+        keepalive_secs: u16,
+        rows: &[CheckRow],
+        profile: &BrokerProfile,
+    ) -> Self {
         let mut f = BrokerFacts::assumed(profile);
-        f.broker = Some(broker_key(&report.broker));
+        f.broker = Some(broker_key(broker));
         let outcome = |id: &str| {
-            report
-                .rows
-                .iter()
+            rows.iter()
                 .find(|r| r.id == id && r.status == RowStatus::Done)
                 .map(|r| (r.outcome.as_str(), r.dropped))
         };
@@ -180,7 +188,7 @@ impl BrokerFacts {
             }
         }
         if let Some(ms) = outcome(KEEPALIVE_CHECK).and_then(|(o, _)| o.parse().ok()) {
-            f.keepalive_close = Fact::Measured(Some((ms, report.keepalive_secs)));
+            f.keepalive_close = Fact::Measured(Some((ms, keepalive_secs)));
         }
         f
     }
@@ -201,5 +209,17 @@ impl BrokerFacts {
                 )
             }
         }
+    }
+}
+
+impl BrokerCheck {
+    /// What this run measured so far (decided rows), the profile's assumptions for the rest.
+    pub fn facts(&self) -> BrokerFacts {
+        BrokerFacts::from_rows(
+            &self.base.url,
+            self.options.keepalive_secs,
+            &self.rows,
+            &self.base.profile,
+        )
     }
 }

@@ -300,6 +300,24 @@ fn md_cell(s: &str) -> String {
 }
 
 impl CheckReport {
+    /// The table as the page shows it (a recording shows its recorded run).
+    pub fn view(&self) -> CheckView {
+        CheckView {
+            state: self.state,
+            done: self.rows.iter().filter(|r| r.is_decided()).count(),
+            total: self.rows.len(),
+            current: self
+                .rows
+                .iter()
+                .find(|r| r.status == RowStatus::Running)
+                .map(|r| r.id.clone()),
+            elapsed_ms: self.elapsed_ms,
+            rows: self.rows.clone(),
+            client_ids: self.client_ids.clone(),
+            topic_prefix: self.topic_prefix.clone(),
+        }
+    }
+
     /// The report as JSON (UTF-8): every row with its outcome and evidence in both languages.
     pub fn to_json(&self) -> String {
         let rows = json_list(&self.rows, |r| {
