@@ -198,4 +198,97 @@ export const scenarios = [
       assertEq(await devices[0].state(), 'connected', 'unfolded, still connected');
     },
   },
+  {
+    name: 'glance-defaults-receiver-sender-and-a-copied-broker',
+    async run({ page, broker }) {
+      // A fresh page offers device 1 as the receiver: cleanSession off, QoS 1 subscription.
+      const rx = new DevicePanel(page, 0);
+      assertEq(await rx.root.getAttribute('data-role'), 'receiver', 'device 1 is offered as the receiver');
+      assertEq(await rx.el('clean-session').isChecked(), false, 'the receiver starts with cleanSession off');
+      assertEq(await rx.el('sub-qos').inputValue(), '1', 'and a QoS 1 subscription');
+      assert((await rx.el('role-hint').textContent()).includes('Connect, Subscribe'), 'the hint says what to click');
+      // The second is the sender: a QoS 1 probe series on the receiver's topic, ready to start.
+      const tx = await addDevice(page, 1);
+      assertEq(await tx.root.getAttribute('data-role'), 'sender', 'device 2 is offered as the sender');
+      assertEq(await tx.el('pub-topic').inputValue(), await rx.el('sub-topic').inputValue(), "the sender publishes on the receiver's topic");
+      assertEq(await tx.el('pub-qos').inputValue(), '1', 'at QoS 1');
+      assert(Number(await tx.el('probe-count').inputValue()) > 0 && Number(await tx.el('probe-interval-ms').inputValue()) > 0, 'its probe series is ready');
+      assertEq(await tx.el('clean-session').isChecked(), true, 'the sender keeps no session');
+      assertEq(await tx.el('broker-url').inputValue(), broker.url, "the sender is on the receiver's broker");
+
+      // A third device copies the broker URL, profile and auth mode of the second, never its password.
+      const url = `ws://localhost:${broker.ws}/mqtt`;
+      await tx.fill('broker-url', url);
+      await tx.select('auth-mode', 'password');
+      await tx.fill('username', 'tx-user');
+      await tx.fill('password', 'tx-secret');
+      await tx.select('broker-profile', 'aliyun');
+      assertEq(await tx.el('clean-session').isChecked(), false, 'choosing the Alibaba profile turns cleanSession off');
+      const third = await addDevice(page, 2);
+      assertEq(await third.root.getAttribute('data-role'), null, 'only the first two are offered a role');
+      assertEq(await third.el('broker-url').inputValue(), url, 'the broker URL is copied');
+      assertEq(await third.el('broker-profile').inputValue(), 'aliyun', 'the broker profile is copied');
+      assertEq(await third.el('auth-mode').inputValue(), 'password', 'the auth mode is copied');
+      assertEq(await third.el('password').inputValue(), '', 'the password is not');
+      assertEq(await third.el('clean-session').isChecked(), false, 'on the Alibaba profile cleanSession starts off');
+
+      // Chinese: the roles and hints too.
+      await page.locator('[data-testid="lang"]').selectOption('zh-CN');
+      await rx.root.locator('[data-testid="device-role"]:has-text("接收端")').waitFor();
+      assert((await tx.el('role-hint').textContent()).includes('开始探测序列'), 'the sender hint in Chinese');
+      await firstView(page, 'glance-defaults');
+    },
+  },
+  {
+    name: 'glance-probe-series-story-counts-copies-honestly',
+    async run({ page, screenshot }) {
+      // The seed flow with the presets only: the receiver goes silent, the sender's series is
+      // pushed into its dead connection, the receiver takes its session over and mosquitto
+      // resends the five with DUP=1: five messages delivered twice, not ten.
+      const rx = new DevicePanel(page, 0);
+      const tx = await addDevice(page, 1);
+      await rx.click('connect');
+      await rx.waitState('connected');
+      await rx.click('subscribe');
+      await rx.root.locator('[data-testid="sub-row"][data-granted="1"]').waitFor();
+      await tx.click('connect');
+      await tx.waitState('connected');
+      await rx.click('go-silent');
+      await rx.waitState('silent');
+      const clocks = await rx.el('broker-notice-clocks').textContent();
+      assert(clocks.includes('1.5 × keepalive') && clocks.includes('10.0 s, assumed'), `the broker-notice clock is related to the ack clocks: ${clocks}`);
+      await tx.click('probe-start');
+      await tx.root.locator('[data-testid="probe-progress"][data-sent="5"]').waitFor();
+      await rx.root.locator('[data-testid="msg-count"][data-total="5"]').waitFor();
+      assertEq((await rx.messageFacts()).filter((m) => m.dead).length, 5, 'all five pushed into the dead connection');
+      const rows = await rx.el('inflight-row').evaluateAll((r) => r.map((e) => e.dataset.assumed));
+      assert(rows.length === 5 && rows.every((a) => a === '1'), `the ack clocks are marked assumed: ${rows}`);
+      assert((await rx.el('inflight-row').first().textContent()).includes('10.0 s, assumed'), 'the ack timeout says it is assumed');
+      // The assumed 10 s runs out: the row says nothing is known of what mosquitto does then.
+      const outcome = rx.el('inflight-outcome').first();
+      await outcome.waitFor({ timeout: 20_000 });
+      assert((await outcome.textContent()).includes('not known'), `a run-out clock says what is known: ${await outcome.textContent()}`);
+
+      await rx.click('connect');
+      await rx.waitState('connected');
+      const story = rx.root.locator('[data-testid="probe-summary"][data-copies="10"]');
+      await story.waitFor();
+      const facts = await story.evaluate((e) => ({ ...e.dataset }));
+      assertEq([facts.messages, facts.copies, facts.twiceViaDead, facts.deadOnly, facts.extraCopies, facts.received, facts.missing, facts.duplicates],
+        ['5', '10', '5', '0', '0', '5', '0', '0'], `five messages delivered twice, not ten: ${JSON.stringify(facts)}`);
+      assertEq(facts.verdictRedelivered, '5', 'each counted once, by the copy that reached the application');
+      assertEq(facts.story, 'start:silent reconnected-sp1', 'what happened to the receiver');
+      assert(Number(facts.maxLatencyMs) >= Number(facts.minLatencyMs) && Number(facts.minLatencyMs) >= 9_000, `latencies include the wait: ${facts.minLatencyMs}..${facts.maxLatencyMs}`);
+      const label = await rx.el('probe-summary-label').textContent();
+      assert(/started \d\d:\d\d:\d\d\.\d{3}/.test(label), `labelled with its start time: ${label}`);
+      assert(label.includes('before it started: receiver went silent · reconnected, Session Present 1'), `and what happened: ${label}`);
+      const counts = await rx.el('probe-summary-counts').textContent();
+      assert(counts.includes('5 messages, 10 copies: 5 delivered twice') && counts.includes('latency'), `counted honestly: ${counts}`);
+      await messagesCard(rx).screenshot({ path: path.join(root, 'docs/screenshots', 'glance-probe-story.png') });
+      await page.locator('[data-testid="lang"]').selectOption('zh-CN');
+      await rx.root.locator('[data-testid="probe-summary-label"]:has-text("开始前:接收端进入静默")').waitFor();
+      assert((await rx.el('probe-summary-counts').textContent()).includes('5 条消息,10 份副本'), 'counted in Chinese too');
+      await screenshot('glance-probe-story');
+    },
+  },
 ];
