@@ -102,6 +102,7 @@ fn live_export(devices: &[Device], recorder: &Recorder, at: Millis) -> (String, 
             id: s.id,
             form: &s.form,
             session: &snap.session,
+            broker_check: s.check_report(),
         })
         .collect();
     (export_text(&live, &findings, recorder, at), findings)
@@ -119,6 +120,7 @@ fn live_meta(devices: &[Device], recorder: &Recorder, at: Millis) -> String {
             id: s.id,
             form: &s.form,
             session: &snap.session,
+            broker_check: s.check_report(),
         })
         .collect();
     serde_json::to_string(&stored_meta(&live, &findings, recorder, at)).unwrap_or_default()

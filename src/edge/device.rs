@@ -15,11 +15,10 @@ use super::broker_check::CheckDriver;
 use super::clock::now;
 use super::socket::{BrowserSocket, SocketInput};
 use crate::view::payload::encode_input;
-use crate::view::recording::{Recorder, Replayed};
+use crate::view::recording::{recorded_check_facts, Recorder, Replayed};
 use crate::view::{DeviceForm, DeviceLog};
 use ackscope_core::check::{BrokerFacts, CheckReport, CheckView};
 use ackscope_core::diagnostics::DeviceHistory;
-use ackscope_core::profile::BrokerProfile;
 use ackscope_core::session::{Action, Session, SessionConfig, SessionView, SocketId};
 use ackscope_core::text::Bilingual;
 use ackscope_core::time::Millis;
@@ -140,6 +139,7 @@ impl Device {
             s.log = replayed.log;
             s.history = replayed.history;
             s.recorded = Some(Rc::new(replayed.session));
+            s.recorded_check = replayed.broker_check;
         }
         device
     }
@@ -472,7 +472,7 @@ impl DeviceState {
             Some(_) => self
                 .recorded_check
                 .as_ref()
-                .map(|r| BrokerFacts::measured(r, &BrokerProfile::for_kind(self.form.broker))),
+                .map(|r| recorded_check_facts(&self.form, r)),
             None => self.check.facts(),
         }
     }

@@ -1,6 +1,7 @@
 //! A report for a ticket: a recording summarised in Markdown, or in one self-contained HTML
 //! file with the same content. Short enough to paste: settings, the timeline of connects,
-//! Session Present and closes, the findings with their evidence and fix, the probe series.
+//! Session Present and closes, the findings with their evidence and fix, the probe series,
+//! and each device's broker-check table.
 //!
 //! Design: the report is built once as a small document (headings, paragraphs, lists,
 //! tables) and written out twice, so the two files cannot say different things.
@@ -338,6 +339,7 @@ fn build(l: Lang, rec: &Recording, findings: &[Finding]) -> Vec<Block> {
             rows,
         ));
     }
+    doc.extend(broker_checks(l, rec));
     let evicted: u64 = rec.devices.iter().map(|d| d.events_evicted).sum();
     if evicted > 0 {
         doc.push(Block::Para(format!(
@@ -347,6 +349,75 @@ fn build(l: Lang, rec: &Recording, findings: &[Finding]) -> Vec<Block> {
                 "条最早的事件在录制时已不再保留。"
             )
         )));
+    }
+    doc
+}
+
+/// The broker-check table of each device that ran one: every row's outcome with the first
+/// line of its evidence (the full evidence and packets are in the recording).
+fn broker_checks(l: Lang, rec: &Recording) -> Vec<Block> {
+    let mut doc = Vec::new();
+    for (i, d) in rec.devices.iter().enumerate() {
+        let Some(c) = &d.broker_check else { continue };
+        doc.push(Block::Heading(format!(
+            "{}: {} · {}",
+            l.t("Broker check", "服务端检测"),
+            device_name(l, i, &d.settings.client_id),
+            c.broker
+        )));
+        let took = c
+            .elapsed_ms
+            .map(|ms| l.duration(ms as i64))
+            .unwrap_or_default();
+        doc.push(Block::Para(format!(
+            "{} {} · {took} · {} {} · {} {}",
+            l.t("State:", "状态:"),
+            c.state.as_str(),
+            l.t("check connections", "检测连接"),
+            c.client_ids
+                .iter()
+                .filter(|x| !x.is_empty())
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", "),
+            l.t("topic prefix", "主题前缀"),
+            c.topic_prefix
+        )));
+        let rows = c
+            .rows
+            .iter()
+            .map(|r| {
+                let mut outcome = if r.outcome.is_empty() {
+                    "–".to_string()
+                } else {
+                    r.outcome.clone()
+                };
+                if let Some(end) = r.dropped {
+                    outcome.push_str(&format!(" (dropped {end})"));
+                }
+                if r.timeout_based {
+                    outcome.push_str(l.t(" (deadline)", "(超时判断)"));
+                }
+                vec![
+                    r.id.clone(),
+                    outcome,
+                    l.text(&r.kind.title()),
+                    r.why.first().map(|w| l.text(w)).unwrap_or_default(),
+                ]
+            })
+            .collect();
+        doc.push(Block::Table(
+            [
+                l.t("check", "检测"),
+                l.t("outcome", "结果"),
+                l.t("what is measured", "测量内容"),
+                l.t("evidence", "依据"),
+            ]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+            rows,
+        ));
     }
     doc
 }

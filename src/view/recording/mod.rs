@@ -16,20 +16,24 @@
 //!
 //! The format (`ackscope-recording/1`, README): `{"format", "createdAt", "startedAt",
 //! "page", "findings": [...], "devices": [{"settings", "subQos", "pubQos", "eventsEvicted",
-//! "session", "events": [...]}]}` where each event is the core's `Event` in serde's
+//! "session", "brokerCheck", "events": [...]}]}` where each event is the core's `Event` in serde's
 //! externally tagged form (`{"Connected": {"at": ..., ...}}`). Fields added later are
 //! optional, so older files open in newer pages.
 
 pub mod journey;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_check;
 
 use super::form::DeviceForm;
 use super::log::DeviceLog;
 use super::profile::Profile;
+use ackscope_core::check::{BrokerFacts, CheckReport};
 use ackscope_core::diagnostics::{
     diagnose, Bilingual, DeviceFacts, DeviceHistory, DeviceSettings, Finding, Severity,
 };
+use ackscope_core::profile::BrokerProfile;
 use ackscope_core::session::{Event, SessionView};
 use ackscope_core::time::Millis;
 use serde::{Deserialize, Serialize};
@@ -137,6 +141,10 @@ pub struct RecordedDevice {
     /// The session as shown when the recording was made.
     #[serde(default)]
     pub session: Option<SessionView>,
+    /// The device's broker check when the recording was made, with its evidence (optional:
+    /// files from before it open as without one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub broker_check: Option<CheckReport>,
     #[serde(default)]
     pub events: Vec<Event>,
 }
@@ -274,6 +282,8 @@ pub struct LiveDevice<'a> {
     pub id: u32,
     pub form: &'a DeviceForm,
     pub session: &'a SessionView,
+    /// Its broker check, if one ran.
+    pub broker_check: Option<CheckReport>,
 }
 
 /// The recorded header of a device: everything but its events.
@@ -286,6 +296,7 @@ pub fn device_header(d: &LiveDevice<'_>, events_evicted: u64) -> RecordedDevice 
         pub_qos: d.form.pub_qos,
         events_evicted,
         session: Some(d.session.clone()),
+        broker_check: d.broker_check.clone(),
         events: Vec::new(),
     }
 }
@@ -590,6 +601,8 @@ pub struct Replayed {
     pub history: DeviceHistory,
     /// The session as shown when recorded; its clocks stand still.
     pub session: SessionView,
+    /// Its recorded broker check.
+    pub broker_check: Option<CheckReport>,
 }
 
 /// The form of a recorded device: its settings on a fresh panel, secrets empty.
@@ -623,7 +636,14 @@ pub fn replay(d: &RecordedDevice, index: usize, created_at: Millis) -> Replayed 
         log,
         history,
         session,
+        broker_check: d.broker_check.clone(),
     }
+}
+
+/// What a recorded broker check measured, as the live page derived it (the device's profile
+/// assumes the rest).
+pub fn recorded_check_facts(form: &DeviceForm, report: &CheckReport) -> BrokerFacts {
+    BrokerFacts::measured(report, &BrokerProfile::for_kind(form.broker))
 }
 
 /// The view of a device whose recording has no snapshot (nothing is known of its session).
@@ -659,7 +679,15 @@ pub fn findings_of(now: Millis, devices: &[(DeviceSettings, &DeviceHistory)]) ->
 pub fn recomputed_findings(rec: &Recording, replayed: &[Replayed]) -> Vec<Finding> {
     let inputs: Vec<(DeviceSettings, &DeviceHistory)> = replayed
         .iter()
-        .map(|r| (settings_of(&r.form, &r.session), &r.history))
+        .map(|r| {
+            // Measured facts as the live page had them when the recording was made.
+            let mut settings = settings_of(&r.form, &r.session);
+            settings.broker_check = r
+                .broker_check
+                .as_ref()
+                .map(|c| recorded_check_facts(&r.form, c));
+            (settings, &r.history)
+        })
         .collect();
     let mut findings: Vec<Finding> = findings_of(rec.created_at, &inputs)
         .into_iter()

@@ -349,6 +349,7 @@ impl World {
                 id: d.id,
                 form: &d.form,
                 session: v,
+                broker_check: None,
             })
             .collect();
         export_text(&live, findings, &self.recorder, self.now)
@@ -780,6 +781,7 @@ fn the_browser_store_puts_the_same_recording_back_together() {
             id: d.id,
             form: &d.form,
             session: v,
+            broker_check: None,
         })
         .collect();
     let meta = serde_json::to_string(&stored_meta(&devices, &live, &w.recorder, w.now)).unwrap();
