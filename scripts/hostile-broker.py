@@ -13,6 +13,11 @@ The WebSocket path picks the misbehaviour, so one peer serves every case:
                                         redelivering a message the client cannot take
     ws://127.0.0.1:PORT/flood           CONNACK 0; each SUBSCRIBE gets its SUBACK, then
                                         FLOOD_COUNT QoS 0 PUBLISHes, many per WebSocket frame
+    ws://127.0.0.1:PORT/pid-reuse       CONNACK 0; each SUBSCRIBE gets its SUBACK, then a QoS 1
+                                        PUBLISH with packet id 7 and, before any PUBACK, a new
+                                        one (DUP=0) with the same id (what the packet-id-reuse
+                                        rule names; mosquitto 2.0.11 did not do it here with
+                                        66,000 queued messages and its default inflight 20)
 
 Anything else behaves: CONNACK 0, SUBACK granting QoS 1, PINGRESP. Standard library only;
 binds 127.0.0.1 only. Each connection's path and first packets are logged to stdout.
@@ -108,6 +113,9 @@ class Peer(socketserver.StreamRequestHandler):
                 self.send(bytes([0x90, 2 + count]) + pid + b"\x01" * count)
                 if mode == "flood":
                     self.flood()
+                elif mode == "pid-reuse":
+                    self.send(publish(b"reuse/t", b"first", qos=1, pid=7))
+                    self.send(publish(b"reuse/t", b"second", qos=1, pid=7))
         elif kind == 12:  # PINGREQ
             self.send(bytes([0xD0, 0]))
         elif kind == 14:  # DISCONNECT
