@@ -158,6 +158,31 @@ export const scenarios = [
     },
   },
   {
+    // A retained message published while a persistent subscriber was away comes back twice:
+    // the stored copy (RETAIN=0, offline), then the retained copy the resubscribe brings
+    // (RETAIN=1, MQTT 3.1.1 3.8.4-3), which is no second publish.
+    name: 'truth-retained-and-stored-pair',
+    async run({ page, broker }) {
+      const rx = new DevicePanel(page, 0);
+      await rx.connect({ clientId: 'truth-rs-rx', cleanSession: false });
+      await rx.subscribe('truth/rs', 1);
+      await rx.click('drop');
+      await rx.waitState('disconnected');
+      mqttPub(broker, 'truth/rs', 'v2', 1, ['-r']);
+      await rx.click('connect');
+      await rx.waitState('connected');
+      await rx.waitMessages(2);
+      const facts = (await rx.messageFacts()).filter((m) => m.payload === 'v2');
+      assertEq(facts.map((m) => [m.retain, m.verdict]), [['0', 'offline'], ['1', 'retained']],
+        'the stored copy is offline, the retained copy is recognised');
+      assert(!facts.some((m) => m.verdict === 'duplicate'), 'no duplicate without a cause');
+      const text = await (await finding(page, 'retained-replay')).textContent();
+      assert(text.includes('truth/rs'), `names the topic: ${text}`);
+      // Clear the retained message: the next run of this broker starts clean.
+      mqttPub(broker, 'truth/rs', '', 1, ['-r']);
+    },
+  },
+  {
     name: 'truth-overlapping-subscriptions',
     async run({ page }) {
       const [rx, tx] = await two(page);
