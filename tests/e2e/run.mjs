@@ -4,6 +4,7 @@ import path from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { launchBrowser, serveDist, startBroker, root } from './harness.mjs';
 import { openPage } from './page.mjs';
+import { replayEqualsLive } from './replay.mjs';
 import { scenarios as skeleton } from './skeleton.mjs';
 import { scenarios as session } from './session.mjs';
 import { scenarios as diagnostics } from './diagnostics.mjs';
@@ -29,6 +30,8 @@ mkdirSync(shots, { recursive: true });
 const site = await serveDist();
 const browser = await launchBrowser();
 let failed = 0;
+const replayChecked = [];
+const replaySkipped = [];
 const started = Date.now();
 for (const scenario of chosen) {
   const broker = await startBroker(scenario.brokerConf?.());
@@ -41,7 +44,21 @@ for (const scenario of chosen) {
     } });
     const panics = page.ackscopeErrors.filter((e) => e.includes('panicked'));
     if (panics.length) throw new Error(`the page panicked: ${panics.join('\n')}`);
-    console.log(`ok   ${scenario.name} (${Date.now() - t0} ms)`);
+    const ran = Date.now() - t0;
+    // Every scenario that ends with findings: its recording, replayed, shows the same.
+    let replay = '';
+    if (scenario.replay?.skip) {
+      replay = `; replay check skipped: ${scenario.replay.skip}`;
+      replaySkipped.push(scenario.name);
+    } else {
+      const t1 = Date.now();
+      const compared = await replayEqualsLive(browser, site.url, page);
+      if (compared) {
+        replayChecked.push(scenario.name);
+        replay = `; replay = live: ${compared.length} findings in ${Date.now() - t1} ms`;
+      }
+    }
+    console.log(`ok   ${scenario.name} (${ran} ms${replay})`);
   } catch (e) {
     failed += 1;
     console.log(`FAIL ${scenario.name} (${Date.now() - t0} ms)\n     ${String(e.stack ?? e).split('\n').join('\n     ')}`);
@@ -53,5 +70,6 @@ for (const scenario of chosen) {
 }
 await browser.close();
 await site.close();
+console.log(`replay = live checked after ${replayChecked.length} scenarios with findings; opted out: ${replaySkipped.length ? replaySkipped.join(', ') : 'none'}`);
 console.log(`e2e: ${chosen.length - failed} passed, ${failed} failed of ${chosen.length} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 process.exit(failed ? 1 : 0);
