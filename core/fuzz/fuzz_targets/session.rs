@@ -410,7 +410,9 @@ impl Harness {
         let _ = self.history.online_now();
     }
 
-    fn diagnose(&self, sub_qos: u8, pub_qos: u8) {
+    /// The diagnostics over this history; the two bytes vary the form's settings the rules
+    /// read (resubscribe, the form's broker URL).
+    fn diagnose(&self, resubscribe: u8, url: u8) {
         let settings = DeviceSettings {
             clean_session: self.session.config().clean_session,
             auth: AuthInput {
@@ -418,6 +420,12 @@ impl Harness {
                 ..Default::default()
             },
             profile: self.session.config().profile.clone(),
+            broker_url: if url % 2 == 0 {
+                self.session.config().url.clone()
+            } else {
+                "ws://elsewhere:8083/mqtt".into()
+            },
+            resubscribe: resubscribe % 2 == 0,
             subscriptions: self
                 .session
                 .subscription_rows()
@@ -426,10 +434,11 @@ impl Harness {
                     filter: r.filter,
                     requested: r.requested,
                     granted: r.granted,
+                    failed: r.failed,
+                    pending: r.pending,
                 })
                 .collect(),
-            sub_qos_choice: sub_qos % 3,
-            pub_qos_choice: pub_qos % 3,
+            ..Default::default()
         };
         let facts = [DeviceFacts {
             device: 0,
