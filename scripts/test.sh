@@ -53,6 +53,8 @@ clippy_wasm() {
     cargo clippy --target wasm32-unknown-unknown -p ackscope --tests -- -D warnings
 }
 step "clippy (wasm32)" clippy_wasm
+# The fuzz targets drive the core's public API: they must keep compiling (make fuzz runs them).
+step "fuzz targets compile" cargo check --quiet --manifest-path core/fuzz/Cargo.toml
 step "signature vectors vs python hmac" python3 scripts/check-signatures.py
 step "core unit and property tests" cargo test -p ackscope-core
 step "page view-state unit tests (native)" cargo test -p ackscope --lib
