@@ -5,6 +5,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, chmodSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { gunzipSync } from 'node:zlib';
 import path from 'node:path';
 import { assert, assertEq, freePort, mqttPub, root } from './harness.mjs';
 import { DevicePanel } from './page.mjs';
@@ -158,9 +159,64 @@ export const scenarios = [
       assert(kept >= 99 && kept <= 101, `100 kept of 500: ${table['queue-limit']}`);
       assertEq(rows.find((r) => r.check === 'queue-limit').dropped, 'newest', 'the newest are dropped');
       assertEq(independentOffline(broker, 0, 1), table['offline-p0-s1'], 'mosquitto_sub agrees on offline-p0-s1');
+      await measuredFactsInDiagnostics(page, d);
+      await checkInRecordingAndReport(page, d, table);
     },
   },
 ];
+
+/**
+ * The measured answer feeds the diagnostics: on this broker (measured to keep QoS 0 for an
+ * offline persistent session) a QoS 0 publish while the receiver is away is not called lost,
+ * and it does arrive on return.
+ */
+async function measuredFactsInDiagnostics(page, rx) {
+  await page.locator('[data-testid="device-add"]').click();
+  const tx = new DevicePanel(page, 1);
+  await tx.root.waitFor();
+  await rx.connect({ cleanSession: false });
+  await rx.subscribe('bc-q0/t', 1);
+  await rx.click('disconnect');
+  await rx.waitState('disconnected');
+  await tx.connect({ clientId: 'bc-q0-tx' });
+  await tx.publish('bc-q0/t', 'q0 while away', 0);
+  const finding = page.locator('[data-testid="diag-finding"][data-rule="qos0-publish"]');
+  await finding.waitFor();
+  const text = await finding.textContent();
+  assertEq(await finding.getAttribute('data-severity'), 'info', `qos0-publish is advice on a broker measured to keep QoS 0: ${text}`);
+  assert(text.includes('measured by the broker check (offline-p0-s1)'), `it says the answer was measured: ${text}`);
+  assert(!text.includes('lost') && !text.includes('keeps no QoS 0'), `and does not claim the broker dropped it: ${text}`);
+  await rx.connect({ cleanSession: false });
+  await rx.root.locator('[data-testid="msg-row"][data-topic="bc-q0/t"]').waitFor();
+  await finding.waitFor({ state: 'detached' });
+}
+
+/** The check's results in the exported recording, the report, and the opened recording. */
+async function checkInRecordingAndReport(page, d, table) {
+  const dir = mkdtempSync(path.join(tmpdir(), 'ackscope-bc-rec-'));
+  const [download] = await Promise.all([page.waitForEvent('download'), page.locator('[data-testid="recording-export"]').click()]);
+  const file = path.join(dir, download.suggestedFilename());
+  await download.saveAs(file);
+  const raw = readFileSync(file);
+  const rec = JSON.parse((raw[0] === 0x1f && raw[1] === 0x8b ? gunzipSync(raw) : raw).toString('utf8'));
+  const check = rec.devices[0].brokerCheck;
+  assert(check && check.rows.length === 22, 'the recording holds the broker check with every row');
+  assertEq(Object.fromEntries(check.rows.map((r) => [r.id, r.outcome])), table, 'with the outcomes the page showed');
+  assert(check.rows.every((r) => r.status !== 'done' || r.why.length > 0), 'and their evidence');
+  const [md] = await Promise.all([page.waitForEvent('download'), page.locator('[data-testid="report-export"]').click()]);
+  const report = readFileSync(await md.path(), 'utf8');
+  assert(report.includes('## Broker check: device 1 (bc-q0)'), `the report has the broker-check table: ${report.slice(0, 300)}`);
+  assert(report.includes(`| queue-limit | ${table['queue-limit']} (dropped newest) |`), 'with the queue limit and the end dropped');
+  assert(report.includes(`| offline-p0-s1 | ${table['offline-p0-s1']} |`), 'and the offline QoS 0 cell');
+  await page.locator('[data-testid="recording-open"]').setInputFiles(file);
+  await page.locator('[data-testid="page-mode"][data-mode="recording"]').waitFor();
+  const rows = await d.root.locator('[data-testid="broker-check-row"]').evaluateAll((rs) => rs.map((r) => [r.dataset.check, r.dataset.outcome]));
+  assertEq(Object.fromEntries(rows), table, 'the opened recording shows the same table');
+  assertEq(await page.locator('[data-testid="recording-findings-check"]').getAttribute('data-equal'), '1', 'its findings, recomputed with the measured facts, equal those shown live');
+  await page.locator('[data-testid="recording-close"]').click();
+  await page.locator('[data-testid="page-mode"][data-mode="live"]').waitFor();
+  rmSync(dir, { recursive: true, force: true });
+}
 
 /** Session Present that a cleanSession=0 connect of `clientId` gets (mqtt.js, TCP). */
 async function sessionPresent(broker, clientId) {
@@ -201,6 +257,48 @@ scenarios.push({
   },
 });
 
+/** Retained messages the broker still holds under `prefix`: those that come before a marker published after the SUBACK. */
+async function retainedUnder(broker, prefix) {
+  const { default: mqtt } = await import('mqtt');
+  const c = mqtt.connect(`mqtt://127.0.0.1:${broker.tcp}`, { clean: true, reconnectPeriod: 0, protocolVersion: 4 });
+  await new Promise((resolve, reject) => { c.once('connect', resolve); c.once('error', reject); });
+  const marker = `${prefix}/zz-marker-${process.pid}`;
+  const seen = [];
+  const done = new Promise((resolve) => c.on('message', (topic, _payload, packet) => {
+    if (topic === marker) resolve();
+    else if (packet.retain) seen.push(topic);
+  }));
+  await new Promise((resolve, reject) => c.subscribe(`${prefix}/#`, { qos: 1 }, (e) => (e ? reject(e) : resolve())));
+  c.publish(marker, 'marker', { qos: 1 });
+  await done;
+  await new Promise((r) => c.end(true, r));
+  return seen;
+}
+
+scenarios.push({
+  name: 'broker_check-remove-device-mid-run-cleans-up',
+  async run({ page, broker }) {
+    const d = new DevicePanel(page, 0);
+    await d.fill('client-id', 'bc-remove');
+    await d.el('broker-check').locator('summary').first().click();
+    await d.click('broker-check-start');
+    // Remove the device in the middle of an offline check, while chk1 holds a persistent session.
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid="broker-check-progress"]').dataset.done) >= 2
+      && document.querySelector('[data-testid="broker-check-row"][data-status="running"]') !== null);
+    const prefix = /topic prefix (ackscope-check\/[0-9a-z]+)/.exec(await d.el('broker-check').textContent())[1];
+    await d.click('device-remove');
+    await page.locator('[data-testid="device"]').first().waitFor({ state: 'detached' });
+    // The run goes on without its card: cancelled, cleaned up, and the page says so.
+    const notice = page.locator('[data-testid="page-notice"]', { hasText: 'cleaned up after itself' });
+    await notice.waitFor({ timeout: 35_000 });
+    const text = await notice.textContent();
+    assert(text.includes('bc-remove') && text.includes('bc-remove-chk1') && text.includes(prefix), `the notice names the device, its connections and prefix: ${text}`);
+    assertEq(await sessionPresent(broker, 'bc-remove-chk1'), false, "the cleanup wiped chk1's session");
+    assertEq(await sessionPresent(broker, 'bc-remove-chk2'), false, "and chk2's");
+    assertEq(await retainedUnder(broker, prefix), [], 'no retained message left under the prefix');
+  },
+});
+
 /** RabbitMQ takes ~20 s to start: run by `make test-brokers` (ACKSCOPE_E2E_RABBITMQ=1). */
 export const rabbitScenarios = [
   {
@@ -216,6 +314,14 @@ export const rabbitScenarios = [
         assert(['0', '1'].includes(table['offline-p0-s2']), `QoS 0 delivered on return: ${table['offline-p0-s2']}`);
         assertEq(table['offline-p2-s2'], '1', 'QoS 2 arrives as QoS 1');
         assertEq(table['offline-p1-s1'], '1', 'QoS 1 kept');
+        // The device's own QoS 2 publish: RabbitMQ answers PUBACK; the session completes it
+        // as the broker's downgrade and says so, instead of waiting for a PUBREC.
+        await d.connect({ cleanSession: true });
+        await d.publish('bc-rabbit/q2', 'exactly once?', 2);
+        const notice = d.root.locator('[data-testid="timeline-entry"][data-kind="qos2-puback"]');
+        await notice.waitFor({ state: 'attached' });
+        assert((await notice.textContent()).includes('downgraded the message to QoS 1'), 'the timeline says RabbitMQ downgraded it');
+        await d.root.locator('[data-testid="inflight-row"][data-direction="out"]').waitFor({ state: 'detached' });
       } finally {
         rabbit.stop();
       }
