@@ -122,7 +122,9 @@ export const scenarios = [
       assertEq(table['inflight-window'], '20', 'max_inflight_messages 20');
       assertEq(table['max-payload'], '>=4194304', 'the WebSocket listener delivers 4 MiB (slowly when idle: see the evidence)');
       const keepalive = Number(table['keepalive-close']);
-      assert(keepalive >= 7_500 && keepalive <= 15_000, `closed after 1.5 x 5 s, within mosquitto's tick: ${keepalive}`);
+      // mosquitto 2.0 compares whole seconds against keepalive * 3 / 2 in integers (5 s: 7),
+      // so it may close a little before 7.5 s after the last packet (7.2 s was seen).
+      assert(keepalive >= 6_000 && keepalive <= 15_000, `closed about 1.5 x 5 s after the last packet, within mosquitto's whole-second tick: ${keepalive}`);
       assert(evidenceOf('max-payload').includes('4194304 bytes: delivered in'), `each size with its delivery time: ${evidenceOf('max-payload')}`);
       assert(evidenceOf('inflight-window').includes('a deadline, not a signal'), 'the quiet period is named as a deadline');
       // Independent client, same broker, same experiment.
