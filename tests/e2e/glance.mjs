@@ -223,7 +223,8 @@ export const scenarios = [
       await tx.fill('username', 'tx-user');
       await tx.fill('password', 'tx-secret');
       await tx.select('broker-profile', 'aliyun');
-      assertEq(await tx.el('clean-session').isChecked(), false, 'choosing the Alibaba profile turns cleanSession off');
+      // Choosing the Alibaba profile turns cleanSession off (the page redraws on its next frame).
+      await tx.root.locator('[data-testid="clean-session"]:not(:checked)').waitFor();
       const third = await addDevice(page, 2);
       assertEq(await third.root.getAttribute('data-role'), null, 'only the first two are offered a role');
       assertEq(await third.el('broker-url').inputValue(), url, 'the broker URL is copied');

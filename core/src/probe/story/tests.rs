@@ -4,7 +4,7 @@ use super::*;
 use crate::framing::encode;
 use crate::probe::Probe;
 use crate::session::{Action, Session, SessionConfig, SocketId};
-use crate::verdicts::{Certainty, Evidence, Verdict};
+use crate::verdicts::{Certainty, Evidence, Verdict, VerdictKind};
 use mqtt::control::ConnectReturnCode;
 use mqtt::packet::*;
 
