@@ -435,7 +435,8 @@ pub fn app() -> Html {
             <OverviewView devices={list.clone()} lang={l} version={version.0} />
             <DiagnosticsView devices={list.clone()} lang={l} version={version.0}
                 recorded={(*opened).as_ref().map(|o| o.diagnosis.clone())} />
-            <JourneyView devices={list.clone()} lang={l} version={version.0} load={journey_load} source={journey_source} />
+            <JourneyView devices={list.clone()} lang={l} version={version.0} load={journey_load} source={journey_source}
+                recorded_at={(*opened).as_ref().map(|o| o.recording.created_at)} />
             <main class="devices">
                 { for list.into_iter().enumerate().map(|(index, device)| {
                     let key = device.read(|s| s.id);

@@ -3,7 +3,6 @@
 use super::broker_confirm::BrokerConfirm;
 use super::fields::{CheckField, SelectField, TextField};
 use super::SectionProps;
-use crate::edge::clock::now;
 use crate::i18n::Lang;
 use crate::view::clock::time_of_day;
 use crate::view::profile::{broker_host, broker_url_problem, needs_broker_confirm};
@@ -45,6 +44,8 @@ fn auth_mode_options(l: Lang) -> Vec<(AttrValue, AttrValue)> {
 #[function_component(ConnectionView)]
 pub fn connection_view(p: &SectionProps) -> Html {
     let l = p.lang;
+    // Countdowns read this device's clock: in a recording they stand at its moment.
+    let now = p.now();
     let d = p.device.clone();
     let (form, state, session_present, notice, rtt, next_ping, error) = d.read(|s| {
         (
@@ -91,7 +92,7 @@ pub fn connection_view(p: &SectionProps) -> Html {
         ConnState::Reconnecting { at } => format!(
             "{} {}",
             l.t("reconnecting in", "重连倒计时"),
-            l.seconds(at.saturating_sub(now()))
+            l.seconds(at.saturating_sub(now))
         ),
         ConnState::Silent => l
             .t(
@@ -266,9 +267,9 @@ pub fn connection_view(p: &SectionProps) -> Html {
                 </div>
             }
             if let Some(n) = notice {
-                <div class="broker-notice" data-testid="broker-notice" data-remaining-ms={remaining(n.predicted_at, now()).to_string()}>
-                    { format!("{} {}", l.t("The broker should notice the silence (1.5 × keepalive since the last packet sent) in", "服务端预计察觉静默(自最后发送起 1.5 倍 keepalive)还有"), l.seconds(remaining(n.predicted_at, now()))) }
-                    <progress max={(n.predicted_at - n.last_sent_at).to_string()} value={remaining(n.predicted_at, now()).to_string()}></progress>
+                <div class="broker-notice" data-testid="broker-notice" data-remaining-ms={remaining(n.predicted_at, now).to_string()}>
+                    { format!("{} {}", l.t("The broker should notice the silence (1.5 × keepalive since the last packet sent) in", "服务端预计察觉静默(自最后发送起 1.5 倍 keepalive)还有"), l.seconds(remaining(n.predicted_at, now))) }
+                    <progress max={(n.predicted_at - n.last_sent_at).to_string()} value={remaining(n.predicted_at, now).to_string()}></progress>
                 </div>
                 <p class="muted clocks-note" data-testid="broker-notice-clocks">
                     { l.text(&ackscope_core::profile::BrokerProfile::for_kind(form.broker).notice_and_ack_clocks()) }</p>

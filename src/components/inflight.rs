@@ -1,7 +1,6 @@
 //! Ack timers: every unacknowledged message with its live countdown.
 
 use super::SectionProps;
-use crate::edge::clock::now;
 use ackscope_core::session::InflightKind;
 use ackscope_core::time::remaining;
 use yew::prelude::*;
@@ -15,7 +14,7 @@ pub fn inflight_view(p: &SectionProps) -> Html {
     let profile = d.read(|s| ackscope_core::profile::BrokerProfile::for_kind(s.form.broker));
     let ack_source = l.text(&profile.ack_timeout_text());
     let outcome = l.text(&profile.ack_timeout_outcome());
-    let at = now();
+    let at = p.now();
     if rows.is_empty() {
         return html! {};
     }

@@ -5,7 +5,7 @@
 use crate::edge::clock::now;
 use crate::edge::device::Device;
 use crate::i18n::Lang;
-use crate::view::clock::time_of_day;
+use crate::view::clock::{time_of_day, view_now};
 use crate::view::recording::journey::{
     build, offer, Candidate, Journey, Lane, SeriesSeen, Step, Target,
 };
@@ -32,6 +32,9 @@ pub struct JourneyProps {
     pub load: Callback<(), Rc<Vec<Vec<Event>>>>,
     /// Which page the devices are (live, or a recording): a new source starts over.
     pub source: String,
+    /// A recording's moment: what the chart is "as of" (the page clock for a live page).
+    #[prop_or_default]
+    pub recorded_at: Option<Millis>,
 }
 
 /// What the devices' views say can be followed.
@@ -193,10 +196,14 @@ pub fn journey_view(p: &JourneyProps) -> Html {
         });
     }
     let reload = {
-        let (events, load) = (events.clone(), p.load.clone());
+        let (events, load, recorded_at) = (events.clone(), p.load.clone(), p.recorded_at);
         Callback::from(move |_: ()| {
             let generation = events.as_ref().map_or(0, |e| e.0) + 1;
-            events.set(Some((generation, load.emit(()), now())));
+            events.set(Some((
+                generation,
+                load.emit(()),
+                view_now(recorded_at, now()),
+            )));
         })
     };
     let candidates = offered(&p.devices);

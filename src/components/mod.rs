@@ -38,14 +38,18 @@ pub struct SectionProps {
     pub tick: u64,
 }
 
+/// The clock a device's views read: the page's, or a recording's moment (in a recording the
+/// session snapshot was taken then, see view::recording::replay).
+pub fn device_now(device: &Device, snapshot: &DeviceSnapshot) -> ackscope_core::time::Millis {
+    crate::view::clock::view_now(
+        device.is_recorded().then_some(snapshot.session.taken_at),
+        crate::edge::clock::now(),
+    )
+}
+
 impl SectionProps {
-    /// The clock this device's views read: the page's, or a recording's moment (in a
-    /// recording the session snapshot was taken then, see view::recording::replay).
+    /// This device's clock ([`device_now`]).
     pub fn now(&self) -> ackscope_core::time::Millis {
-        let recorded = self.device.is_recorded();
-        crate::view::clock::view_now(
-            recorded.then_some(self.snapshot.session.taken_at),
-            crate::edge::clock::now(),
-        )
+        device_now(&self.device, &self.snapshot)
     }
 }

@@ -1,6 +1,7 @@
 //! One strip for every device at the top of the page: state, Session Present and the counts
 //! since the last connect; each entry jumps to its device card.
 
+use super::device_now;
 use super::summary::state_words;
 use crate::edge::device::Device;
 use crate::i18n::Lang;
@@ -45,7 +46,7 @@ pub fn overview_view(p: &OverviewProps) -> Html {
                         title={l.t("Go to this device", "跳到该设备")}>
                         <b>{ index + 1 }</b>
                         <span class="ov-id">{ client_id }</span>
-                        <span class="state"><span class={classes!("dot", session.state.as_str())}></span>{ state_words(l, session.state) }</span>
+                        <span class="state"><span class={classes!("dot", session.state.as_str())}></span>{ state_words(l, session.state, device_now(d, &snap)) }</span>
                         if !sp.is_empty() { <span class="muted">{ format!("SP={sp}") }</span> }
                         <span>{ counts.join(" · ") }</span>
                     </a>

@@ -2,12 +2,11 @@
 //! what came in since the last connect, and the last close with its reason.
 
 use super::SectionProps;
-use crate::edge::clock::now;
 use crate::i18n::{label, Lang};
 use crate::view::clock::time_of_day;
 use crate::view::glance::{last_close, Glance};
 use ackscope_core::session::ConnState;
-use ackscope_core::time::remaining;
+use ackscope_core::time::{remaining, Millis};
 use yew::prelude::*;
 
 /// Session Present in words, as the summary and the overview say it.
@@ -25,13 +24,13 @@ pub fn session_present_words(l: Lang, sp: Option<bool>) -> &'static str {
     }
 }
 
-/// The connection state in words (with the reconnect countdown).
-pub fn state_words(l: Lang, state: ConnState) -> String {
+/// The connection state in words (with the reconnect countdown at `now`).
+pub fn state_words(l: Lang, state: ConnState, now: Millis) -> String {
     match state {
         ConnState::Reconnecting { at } => format!(
             "{} {}",
             l.t("reconnecting in", "重连倒计时"),
-            l.seconds(remaining(at, now()))
+            l.seconds(remaining(at, now))
         ),
         s => label(l, s.as_str()).to_string(),
     }
@@ -59,7 +58,7 @@ pub fn summary_view(p: &SectionProps) -> Html {
             data-max-latency-ms={glance.max_latency_ms.map(|m| m.to_string()).unwrap_or_default()}
             aria-label={l.t("At a glance", "概览")}>
             <div class="glance-head">
-                <span class="state"><span class={classes!("dot", state.as_str())}></span>{ state_words(l, state) }</span>
+                <span class="state"><span class={classes!("dot", state.as_str())}></span>{ state_words(l, state, p.now()) }</span>
                 <span class={classes!("glance-sp", session.session_present.map(|b| if b { "kept" } else { "new" }))}>
                     { session_present_words(l, session.session_present) }</span>
                 if let Some((at, _)) = glance.connack {

@@ -249,6 +249,10 @@ export const scenarios = [
       await page.locator('[data-testid="page-mode"][data-mode="recording"]').waitFor();
       await page.locator('[data-testid="device"][data-index="0"] [data-testid="msg-row"]').nth(4).waitFor();
       assertEq(await facts(page), live, 'opened from the file: the same rows, packets, states and summaries');
+      // Its clock is the recording's: the timeline axis ends at the moment it was made (the
+      // page clock is seconds past it by now).
+      const axisEnd = await rx.root.locator('.timeline .axis-labels span').nth(1).textContent();
+      assertEq(axisEnd, new Date(rec.createdAt).toISOString().slice(11, 23), "the recording's timeline ends at its own moment");
       assertEq(await findings(page), liveFindings, 'and the same findings');
       // Filters work on a recording.
       await rx.select('msg-filter-verdict', 'live');
