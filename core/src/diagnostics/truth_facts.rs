@@ -238,7 +238,18 @@ fn qos_meaning_assumed_then_measured_both_ways() {
 /// 150 probes while the receiver was away; it got back the probes `kept` (by seq). The
 /// finding's explanation (the likely causes).
 fn gap(kept: impl Fn(u32) -> bool, facts: Option<BrokerFacts>) -> String {
-    let mut w = World::of(vec![persistent_away("rx", "p"), dev("tx", true)]);
+    gap_on(kept, facts, BrokerProfile::generic())
+}
+
+/// The same with the receiver on a broker of `profile`.
+fn gap_on(
+    kept: impl Fn(u32) -> bool,
+    facts: Option<BrokerFacts>,
+    profile: BrokerProfile,
+) -> String {
+    let mut rx = persistent_away("rx", "p");
+    rx.settings.profile = profile;
+    let mut w = World::of(vec![rx, dev("tx", true)]);
     w[1].connect(2_500, false);
     let sent = w[1].probe_series(3_000, "s1", "p", 1, 150, 150, 10);
     w[0].connect(10_000, true);
@@ -276,6 +287,16 @@ fn probe_gap_queue_limit_assumed_before_a_check() {
     let t = gap(|s| s <= 100, None);
     assert!(t.contains("an offline queue limit that keeps the oldest and drops the newest (assumed (profile generic"), "{t}");
     assert!(t.contains("default 1000; here it kept 100"), "{t}");
+}
+
+#[test]
+fn probe_gap_oldest_missing_is_no_assumed_queue_limit_but_a_measured_one() {
+    // Generic brokers are assumed to drop the newest: a head loss is not that.
+    let t = gap(|s| s > 50, None);
+    assert!(!t.contains("queue limit"), "{t}");
+    // Alibaba's profile says nothing of its queue: either end may be its limit.
+    let t = gap_on(|s| s > 50, None, BrokerProfile::aliyun());
+    assert!(t.contains("an offline queue limit that keeps the newest and drops the oldest (assumed (profile aliyun"), "{t}");
 }
 
 #[test]

@@ -42,7 +42,9 @@ fn queue_cause(facts: &BrokerFacts, end: DroppedEnd, got: u64) -> Option<(String
         )),
         // Measured otherwise: this broker does not drop this end at a limit that low.
         (Fact::Measured(_), _) => None,
-        (Fact::Assumed(QueueLimit::Kept { kept, dropped: Some(d) }), _) if d == end => Some((
+        // The profile assumes the other end is dropped: not this cause.
+        (Fact::Assumed(QueueLimit::Kept { dropped: Some(d), .. }), _) if d != end => None,
+        (Fact::Assumed(QueueLimit::Kept { kept, dropped: Some(_) }), _) => Some((
             format!("an offline queue limit that {end_en} ({}: mosquitto's max_queued_messages, default {kept}; here it kept {got})", label.en),
             format!("离线队列上限:{end_zh}({}:mosquitto 的 max_queued_messages,默认 {kept} 条;此处保留了 {got} 条)", label.zh),
         )),
