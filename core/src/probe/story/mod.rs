@@ -16,7 +16,8 @@ mod told;
 pub use told::{AtStart, Happening, SeriesStory, VerdictCounts};
 
 use super::latency_ms;
-use crate::session::{CloseReason, ConnState, Event, IncomingMessage};
+use crate::framing::PacketKind;
+use crate::session::{CloseReason, ConnState, Direction, Event, IncomingMessage, SocketId};
 use crate::time::Millis;
 use std::collections::BTreeMap;
 
@@ -105,6 +106,8 @@ pub struct SeriesStories {
     /// Happenings older than the ones kept were dropped.
     trimmed: bool,
     online: bool,
+    /// The socket of the last CONNACK: a close of another (a dead one) is no happening.
+    live_socket: Option<SocketId>,
     clock: u64,
 }
 
@@ -115,6 +118,11 @@ impl SeriesStories {
                 if let Some((series, seq, sent_at)) = &m.probe {
                     self.copy(m, series, *seq, *sent_at);
                 }
+            }
+            Event::Packet(p)
+                if p.direction == Direction::In && p.summary.kind == PacketKind::Connack =>
+            {
+                self.live_socket = Some(p.socket);
             }
             Event::Connected {
                 at,
@@ -136,7 +144,9 @@ impl SeriesStories {
                 self.online = false;
                 self.happen(*at, Happening::WentSilent);
             }
-            Event::Closed { at, reason, .. } if self.online => {
+            Event::Closed { at, reason, socket }
+                if self.online && self.live_socket.is_none_or(|s| s == *socket) =>
+            {
                 self.online = false;
                 let h = match reason {
                     CloseReason::UserDisconnect => Happening::Disconnected,

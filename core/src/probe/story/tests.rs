@@ -273,3 +273,38 @@ fn hostile_numbers_and_many_series_stay_bounded_and_never_panic() {
     }
     assert_eq!(t.happenings.len(), MAX_HAPPENINGS);
 }
+
+#[test]
+fn only_the_live_connection_closing_is_a_happening() {
+    use crate::framing::{PacketKind, PacketSummary};
+    use crate::session::{CloseReason, Direction, PacketRecord};
+    let mut t = SeriesStories::default();
+    t.observe(&Event::Packet(PacketRecord {
+        at: 5,
+        direction: Direction::In,
+        socket: SocketId(2),
+        summary: PacketSummary {
+            kind: PacketKind::Connack,
+            packet_id: None,
+            fields: Vec::new(),
+        },
+        raw: Vec::new(),
+    }));
+    t.observe(&Event::Connected {
+        at: 5,
+        session_present: true,
+        clean_session: false,
+        client_id: "rx".into(),
+    });
+    // A protocol failure on the old dead socket closes that one, not the live connection.
+    for (socket, reason) in [(1, CloseReason::SocketClosed), (2, CloseReason::UserDrop)] {
+        t.observe(&Event::Closed {
+            at: 30,
+            socket: SocketId(socket),
+            reason,
+        });
+    }
+    t.observe(&copy(1, 10, 40, VerdictKind::Live, false));
+    let s = t.story("s1").expect("a story");
+    assert_eq!(s.ids(), "start:connected dropped");
+}
