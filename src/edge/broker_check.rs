@@ -14,7 +14,7 @@ use super::clock::now;
 use super::socket::{BrowserSocket, SocketInput};
 use ackscope_core::auth::AuthInput;
 use ackscope_core::check::{
-    BrokerCheck, BrokerFacts, CheckOptions, CheckReport, CheckView, ClientIndex,
+    BrokerCheck, BrokerFacts, CheckOptions, CheckReport, CheckView, ClientIndex, RunState,
 };
 use ackscope_core::session::{Action, SessionConfig, SocketId};
 use ackscope_core::text::Bilingual;
@@ -146,7 +146,17 @@ impl CheckDriver {
             forced: false,
             _deadline: deadline,
         });
-        self.cancel();
+        // Already cancelling (the button was pressed): its cleanup goes on; a second cancel
+        // would cut it short.
+        let running = self
+            .0
+            .borrow()
+            .check
+            .as_ref()
+            .is_some_and(|c| c.state() == RunState::Running);
+        if running {
+            self.cancel();
+        }
     }
 
     /// Once an abandoned run is no longer busy: says how it ended and lets it go.
