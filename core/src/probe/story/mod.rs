@@ -106,6 +106,8 @@ pub struct SeriesStories {
     /// Happenings older than the ones kept were dropped.
     trimmed: bool,
     online: bool,
+    /// A CONNACK was seen before: the next one is a reconnect.
+    connected_before: bool,
     /// The socket of the last CONNACK: a close of another (a dead one) is no happening.
     live_socket: Option<SocketId>,
     clock: u64,
@@ -130,10 +132,13 @@ impl SeriesStories {
                 ..
             } => {
                 self.online = true;
+                let again = self.connected_before;
+                self.connected_before = true;
                 self.happen(
                     *at,
-                    Happening::Reconnected {
+                    Happening::Connected {
                         session_present: *session_present,
+                        again,
                     },
                 );
             }

@@ -308,3 +308,22 @@ fn only_the_live_connection_closing_is_a_happening() {
     let s = t.story("s1").expect("a story");
     assert_eq!(s.ids(), "start:connected dropped");
 }
+
+#[test]
+fn a_series_sent_before_the_first_connect_says_connected_not_reconnected() {
+    let mut t = SeriesStories::default();
+    t.observe(&Event::Connected {
+        at: 50,
+        session_present: false,
+        clean_session: false,
+        client_id: "rx".into(),
+    });
+    t.observe(&copy(1, 10, 60, VerdictKind::Offline, false));
+    let s = t.story("s1").expect("a story");
+    assert_eq!(s.ids(), "start:not-connected connected-sp0");
+    assert_eq!(
+        s.label().en,
+        "receiver not connected when it started · connected, Session Present 0"
+    );
+    assert_eq!(s.label().zh, "开始时接收端未连接,已连接,Session Present 0");
+}

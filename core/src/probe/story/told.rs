@@ -21,8 +21,8 @@ pub enum Happening {
     ConnectionLost,
     /// The broker noticed the silence and closed the dead connection.
     SilentConnectionClosed,
-    /// CONNACK 0 on a new connection.
-    Reconnected { session_present: bool },
+    /// CONNACK 0 on a new connection (`again`: the device had connected before).
+    Connected { session_present: bool, again: bool },
 }
 
 impl Happening {
@@ -34,12 +34,15 @@ impl Happening {
             Happening::WentSilent => "silent",
             Happening::ConnectionLost => "lost",
             Happening::SilentConnectionClosed => "silent-closed",
-            Happening::Reconnected {
-                session_present: true,
-            } => "reconnected-sp1",
-            Happening::Reconnected {
-                session_present: false,
-            } => "reconnected-sp0",
+            Happening::Connected {
+                session_present,
+                again,
+            } => match (again, session_present) {
+                (true, true) => "reconnected-sp1",
+                (true, false) => "reconnected-sp0",
+                (false, true) => "connected-sp1",
+                (false, false) => "connected-sp0",
+            },
         }
     }
 
@@ -55,18 +58,26 @@ impl Happening {
                 "the broker closed the silent connection",
                 "服务端关闭了静默连接",
             ),
-            Happening::Reconnected { session_present } => {
+            Happening::Connected {
+                session_present,
+                again,
+            } => {
                 let sp = u8::from(session_present);
+                let (en, zh) = if again {
+                    ("reconnected", "已重连")
+                } else {
+                    ("connected", "已连接")
+                };
                 Bilingual::new(
-                    format!("reconnected, Session Present {sp}"),
-                    format!("已重连,Session Present {sp}"),
+                    format!("{en}, Session Present {sp}"),
+                    format!("{zh},Session Present {sp}"),
                 )
             }
         }
     }
 
     pub(super) fn is_away(self) -> bool {
-        !matches!(self, Happening::Reconnected { .. })
+        !matches!(self, Happening::Connected { .. })
     }
 }
 
