@@ -192,8 +192,8 @@ impl BrokerProfile {
     pub fn notice_and_ack_clocks(&self) -> Bilingual {
         let ack = self.ack_timeout_text();
         Bilingual::new(
-            format!("Until this clock runs out (1.5 × keepalive since the device last sent) the broker keeps pushing messages into the dead connection; each one pushed starts its own ack clock ({}) under Ack timers, and comes back when the device returns with its session: at once if the broker resends on the takeover (mosquitto), else once its own clock has run out (Alibaba).", ack.en),
-            format!("在该时钟走完(自设备最后发送起 1.5 倍 keepalive)之前,服务端会继续向失效连接推送消息;其间推送的每条消息都在“确认计时”中有自己的确认时钟({}),设备带着会话回来时它会再次到达:若服务端在接管时重发(mosquitto)则立即到达,否则要等它自己的时钟走完(阿里云)。", ack.zh),
+            format!("Until this clock runs out (1.5 × keepalive since the device last sent) the broker keeps pushing messages into the dead connection; each one pushed starts its own ack clock ({}) under Ack timers, and comes back when the device returns with its session: at once if the broker resends on the takeover (mosquitto), else once its own clock has run out (Alibaba MQ for IoT).", ack.en),
+            format!("在该时钟走完(自设备最后发送起 1.5 倍 keepalive)之前,服务端会继续向失效连接推送消息;其间推送的每条消息都在“确认计时”中有自己的确认时钟({}),设备带着会话回来时它会再次到达:若服务端在接管时重发(mosquitto)则立即到达,否则要等它自己的时钟走完(阿里云微消息队列 MQTT 版)。", ack.zh),
         )
     }
 }
