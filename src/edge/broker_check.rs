@@ -176,7 +176,18 @@ impl CheckDriver {
                 (ids.join(", "), v.topic_prefix)
             })
             .unwrap_or_default();
-        let text = if o.forced {
+        let failed = self
+            .0
+            .borrow()
+            .check
+            .as_ref()
+            .and_then(|c| c.cleanup_failure().cloned());
+        let text = if let (Some(why), false) = (&failed, o.forced) {
+            Bilingual::new(
+                format!("Device {} was removed while its broker check ran: the check was cancelled, but a cleanup could not finish ({}): the broker may still hold sessions of {ids} and retained messages under {prefix}.", o.device, why.en),
+                format!("设备 {} 在服务端检测运行时被移除:检测已取消,但有一次清理未能完成({}):服务端可能仍保留 {ids} 的会话以及 {prefix} 下的保留消息。", o.device, why.zh),
+            )
+        } else if o.forced {
             Bilingual::new(
                 format!("Device {} was removed while its broker check ran. Its cleanup did not finish within {} s, so its connections were closed: the broker may still hold sessions of {ids} and retained messages under {prefix}.", o.device, ORPHAN_CLEANUP_MS / 1000),
                 format!("设备 {} 在服务端检测运行时被移除。其清理未能在 {} 秒内完成,已关闭其连接:服务端可能仍保留 {ids} 的会话以及 {prefix} 下的保留消息。", o.device, ORPHAN_CLEANUP_MS / 1000),

@@ -50,6 +50,7 @@ pub use steps::{Payload, Role, Step};
 
 use crate::auth::AuthInput;
 use crate::session::{Action, Event, Session, SessionConfig, SocketId};
+use crate::text::Bilingual;
 use crate::time::Millis;
 use std::collections::{BTreeMap, VecDeque};
 
@@ -87,6 +88,8 @@ pub struct BrokerCheck {
     state: RunState,
     started_at: Option<Millis>,
     finished_at: Option<Millis>,
+    /// Why the latest cleanup that failed did (sessions or retained messages may be left).
+    cleanup_failure: Option<Bilingual>,
 }
 
 impl BrokerCheck {
@@ -145,6 +148,7 @@ impl BrokerCheck {
             state: RunState::Idle,
             started_at: None,
             finished_at: None,
+            cleanup_failure: None,
         })
     }
 
@@ -160,6 +164,12 @@ impl BrokerCheck {
 
     pub fn state(&self) -> RunState {
         self.state
+    }
+
+    /// A cleanup of this run that could not finish, and why: the broker may still hold the
+    /// check connections' sessions or retained messages under the prefix.
+    pub fn cleanup_failure(&self) -> Option<&Bilingual> {
+        self.cleanup_failure.as_ref()
     }
 
     /// Starts the suite (once).

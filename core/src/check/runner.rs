@@ -212,7 +212,11 @@ impl BrokerCheck {
             return;
         };
         let Purpose::Check { row } = job.purpose else {
-            // Cleanup failures are not the check's outcome; the next check starts fresh.
+            // Cleanup failures are not the check's outcome; the next check starts fresh. The
+            // run remembers that something may be left on the broker.
+            if let Some(why) = job.failure.take() {
+                self.cleanup_failure = Some(why);
+            }
             return;
         };
         let kind = self.rows[row].kind;

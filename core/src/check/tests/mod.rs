@@ -760,6 +760,31 @@ fn broker_pending(c: &BrokerCheck) -> bool {
 }
 
 #[test]
+fn a_cleanup_that_cannot_reach_the_broker_is_remembered() {
+    // The run's first cleanup (chk1's session wiped) cannot connect: something may be left.
+    let mut check = BrokerCheck::new(base(), None, options(&["offline-p1-s1"])).expect("valid");
+    let mut broker = Broker::new(Rules {
+        down: true,
+        ..Rules::default()
+    });
+    run(&mut check, &mut broker, START, |_, _| false);
+    let why = check.cleanup_failure().expect("the cleanup failed");
+    assert!(!why.en.is_empty() && !why.zh.is_empty());
+    // A cleanup that reaches the broker leaves nothing to report, cancelled or not.
+    let mut ok = BrokerCheck::new(base(), None, options(&["queue-limit"])).expect("valid");
+    let mut broker = Broker::new(Rules::default());
+    run(&mut ok, &mut broker, START, |c, now| {
+        if c.view(now).current.as_deref() == Some("queue-limit") && broker_pending(c) {
+            c.cancel(now);
+        }
+        false
+    });
+    assert_eq!(ok.state(), RunState::Cancelled);
+    assert!(ok.cleanup_failure().is_none());
+    assert!(broker.persistent_sessions().is_empty());
+}
+
+#[test]
 fn cancel_twice_drops_everything_at_once() {
     let mut check = BrokerCheck::new(base(), None, options(&["keepalive-close"])).expect("valid");
     let mut broker = Broker::new(Rules::default());
