@@ -242,6 +242,11 @@ pub fn broker_check_view(p: &SectionProps) -> Html {
             if let Some(e) = driver.error() {
                 <p class="field-error" role="alert" data-testid="broker-check-error">{ l.text(&e) }</p>
             }
+            if let Some(why) = driver.cleanup_failure() {
+                <p class="field-error" role="alert" data-testid="broker-check-cleanup-failed">
+                    { format!("{} {} {}", l.t("A cleanup could not finish:", "有一次清理未能完成:"), l.text(&why),
+                        l.t("The broker may still hold the check connections' sessions and retained messages under the topic prefix.", "服务端可能仍保留检测连接的会话以及主题前缀下的保留消息。")) }</p>
+            }
             if let Some(ids) = client_ids {
                 <p class="hint">{ format!("{} {ids}", l.t("Check connections:", "检测连接:")) }
                     { format!(" · {} {}", l.t("topic prefix", "主题前缀"), view.as_ref().map(|v| v.topic_prefix.clone()).unwrap_or_default()) }</p>

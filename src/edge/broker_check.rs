@@ -176,12 +176,7 @@ impl CheckDriver {
                 (ids.join(", "), v.topic_prefix)
             })
             .unwrap_or_default();
-        let failed = self
-            .0
-            .borrow()
-            .check
-            .as_ref()
-            .and_then(|c| c.cleanup_failure().cloned());
+        let failed = self.cleanup_failure();
         let text = if let (Some(why), false) = (&failed, o.forced) {
             Bilingual::new(
                 format!("Device {} was removed while its broker check ran: the check was cancelled, but a cleanup could not finish ({}): the broker may still hold sessions of {ids} and retained messages under {prefix}.", o.device, why.en),
@@ -200,6 +195,15 @@ impl CheckDriver {
         };
         o.tell.emit(text);
         // `o._keep` goes here: the run is freed once nothing else holds it.
+    }
+
+    /// A cleanup of the run that could not finish, and why.
+    pub fn cleanup_failure(&self) -> Option<Bilingual> {
+        self.0
+            .borrow()
+            .check
+            .as_ref()
+            .and_then(|c| c.cleanup_failure().cloned())
     }
 
     /// What the run measured so far, `None` before a run.
