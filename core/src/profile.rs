@@ -173,16 +173,30 @@ impl BrokerProfile {
     }
 
     /// What the broker does when an incoming message's ack timeout runs out, or that
-    /// nothing is known of it.
+    /// nothing is known of it: short, for the row whose countdown reached zero.
     pub fn ack_timeout_outcome(&self) -> Bilingual {
         match self.kind {
             BrokerKind::Aliyun => Bilingual::new(
-                "Run out: Alibaba MQ for IoT now counts this message as an offline message; it is delivered again when this ClientId comes back with its session (cleanSession off).",
-                "已到期:阿里云微消息队列 MQTT 版此时将该消息计为离线消息;该 ClientId 带着会话(cleanSession 关闭)回来时会再次投递。",
+                "Run out: now an offline message, delivered again when this ClientId comes back with its session (cleanSession off).",
+                "已到期:现为离线消息,该 ClientId 带着会话(cleanSession 关闭)回来时会再次投递。",
             ),
             BrokerKind::Generic => Bilingual::new(
-                "Run out: what this broker does now is not known. MQTT 3.1.1 sets no ack timeout and this clock is assumed; mosquitto, for one, resends an unacknowledged message only when the session resumes on a new connection.",
-                "已到期:该服务端此时如何处理尚不清楚。MQTT 3.1.1 没有规定确认超时,此计时为假定;例如 mosquitto 只在会话于新连接上恢复时才重发未确认的消息。",
+                "Run out: what this broker does now is not known (the clock is assumed).",
+                "已到期:该服务端此时如何处理尚不清楚(计时为假定)。",
+            ),
+        }
+    }
+
+    /// Why, for the same row: where the outcome comes from.
+    pub fn ack_timeout_outcome_why(&self) -> Bilingual {
+        match self.kind {
+            BrokerKind::Aliyun => Bilingual::new(
+                "Alibaba MQ for IoT lists an offline visibility time of 10 s: a pushed message not acknowledged within it becomes an offline message.",
+                "阿里云微消息队列 MQTT 版的使用限制中离线消息可见时间为 10 秒:推送后在此时间内未被确认的消息会成为离线消息。",
+            ),
+            BrokerKind::Generic => Bilingual::new(
+                "MQTT 3.1.1 sets no ack timeout; mosquitto, for one, resends an unacknowledged message only when the session resumes on a new connection. Run the broker check to see how this broker keeps offline messages.",
+                "MQTT 3.1.1 没有规定确认超时;例如 mosquitto 只在会话于新连接上恢复时才重发未确认的消息。运行服务端检测可了解该服务端如何保留离线消息。",
             ),
         }
     }
@@ -237,8 +251,9 @@ mod tests {
         assert!(g.notice_and_ack_clocks().en.contains("(10.0 s, assumed)"));
         let a = BrokerProfile::aliyun();
         assert!(!a.ack_timeout_assumed());
+        assert!(a.ack_timeout_outcome().en.contains("offline message"));
         assert!(a
-            .ack_timeout_outcome()
+            .ack_timeout_outcome_why()
             .zh
             .contains("阿里云微消息队列 MQTT 版"));
         assert!(a.notice_and_ack_clocks().zh.contains("1.5 倍 keepalive"));

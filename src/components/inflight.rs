@@ -14,6 +14,7 @@ pub fn inflight_view(p: &SectionProps) -> Html {
     let profile = d.read(|s| ackscope_core::profile::BrokerProfile::for_kind(s.form.broker));
     let ack_source = l.text(&profile.ack_timeout_text());
     let outcome = l.text(&profile.ack_timeout_outcome());
+    let outcome_why = l.text(&profile.ack_timeout_outcome_why());
     let at = p.now();
     if rows.is_empty() {
         return html! {};
@@ -48,7 +49,7 @@ pub fn inflight_view(p: &SectionProps) -> Html {
                             { for ack }
                             // Incoming, run out: what the broker does now (or that it is not known).
                             if !r.outgoing && remaining_ms == 0 {
-                                <div class="inflight-outcome muted" data-testid="inflight-outcome">{ outcome.clone() }</div>
+                                <div class="inflight-outcome muted" data-testid="inflight-outcome" title={outcome_why.clone()}>{ outcome.clone() }</div>
                             }
                         </li>
                     }
