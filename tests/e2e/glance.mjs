@@ -269,7 +269,7 @@ export const scenarios = [
       const outcome = rx.el('inflight-outcome').first();
       await outcome.waitFor({ timeout: 20_000 });
       assert((await outcome.textContent()).includes('not known'), `a run-out clock says what is known: ${await outcome.textContent()}`);
-      await rx.root.screenshot({ path: path.join(root, 'docs/screenshots', 'glance-ack-clocks.png') });
+      await screenshot('glance-ack-clocks');
 
       await rx.click('connect');
       await rx.waitState('connected');
