@@ -9,6 +9,9 @@
 #                       each acked, outputs drained: messages/s; then the same with probe
 #                       payloads (probe parsing, verdicts, gap/duplicate tracking)
 #      session publish  100,000 outgoing QoS 1 messages with their PUBACKs fed back: messages/s
+#      drain            50,000 queued QoS 1 messages after a resumed session, as Device::pump
+#                       drives them, timed per stage (session, poll_timeout, the diagnostics'
+#                       history, JSON of every event): microseconds per message
 # 2. The page against bare mqtt.js (issue 16), tests/bench/run.mjs: Debian's Chromium started
 #    directly and driven over a bare CDP WebSocket (no Playwright: it enables the Network
 #    domain, which slows WebSocket traffic 2.5 to 3.4 times), mosquitto from scripts/broker.sh:
@@ -25,6 +28,8 @@ export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 
 echo "[bench] building and running core/examples/bench.rs (cargo run --release -p ackscope-core --example bench)"
 cargo run --quiet --release -p ackscope-core --example bench
+echo "[bench] a drain through the core as the page drives it, per stage (core/examples/drain.rs)"
+cargo run --quiet --release -p ackscope-core --example drain
 
 # mosquitto lives in /usr/sbin, which is not on every PATH.
 export PATH="$PWD/node_modules/.bin:$PATH:/usr/sbin:/sbin"

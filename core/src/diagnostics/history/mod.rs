@@ -7,6 +7,7 @@
 //! unsubscribe made while offline removes the page's row only, so it closes nothing.
 
 mod probes;
+mod recent;
 mod records;
 
 pub(crate) use records::{
@@ -16,12 +17,13 @@ pub(crate) use records::{
 pub use records::{ConnectRecord, EndKind};
 
 pub(crate) use probes::{ProbesReceived, SeriesReceived};
+use recent::Recent;
 
 use crate::framing::{PacketKind, PacketSummary};
 use crate::session::{CloseReason, ConnState, Direction, Event, IncomingMessage, SocketId};
 use crate::time::Millis;
 use crate::verdicts::Evidence;
-use std::collections::HashSet;
+use std::collections::{HashSet, VecDeque};
 
 /// Older entries are dropped beyond this, so that a long session stays cheap.
 const KEEP: usize = 4_096;
@@ -82,9 +84,9 @@ pub struct DeviceHistory {
     /// (at, filter, online): unsubscribed while offline, the page's row went and the
     /// broker's subscription did not.
     pub(crate) unsubscribes: Vec<(Millis, String, bool)>,
-    pub(crate) publishes: Vec<PublishRecord>,
-    pub(crate) messages: Vec<MessageRecord>,
-    pub(crate) dead: Vec<DeadDelivery>,
+    pub(crate) publishes: Recent<PublishRecord>,
+    pub(crate) messages: Recent<MessageRecord>,
+    pub(crate) dead: Recent<DeadDelivery>,
     pub(crate) probes: ProbesReceived,
     pub(crate) series: Vec<SeriesSent>,
     pub(crate) silent_closes: Vec<SilentClose>,
@@ -101,7 +103,8 @@ pub struct DeviceHistory {
     last_out: Option<PacketMark>,
     last_in: Option<PacketMark>,
     keys: HashSet<u64>,
-    key_order: Vec<u64>,
+    /// Oldest first; a deque, as the oldest goes with every new key once full.
+    key_order: VecDeque<u64>,
 }
 
 fn field<'a>(s: &'a PacketSummary, name: &str) -> Option<&'a str> {
@@ -485,10 +488,11 @@ impl DeviceHistory {
                 self.probes.record(series, *seq, &m.topic, m.qos, m.at);
             }
             if self.keys.insert(key) {
-                self.key_order.push(key);
+                self.key_order.push_back(key);
                 if self.key_order.len() > KEEP_KEYS {
-                    let old = self.key_order.remove(0);
-                    self.keys.remove(&old);
+                    if let Some(old) = self.key_order.pop_front() {
+                        self.keys.remove(&old);
+                    }
                 }
             }
         }
@@ -518,9 +522,7 @@ impl DeviceHistory {
         trim(&mut self.subscribes);
         trim(&mut self.refusals);
         trim(&mut self.unsubscribes);
-        trim(&mut self.publishes);
-        trim(&mut self.messages);
-        trim(&mut self.dead);
+        // publishes, messages and dead trim themselves as they grow (`Recent`).
         trim(&mut self.silent_closes);
         trim(&mut self.abandoned);
         trim(&mut self.id_reuse);
