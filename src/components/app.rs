@@ -116,8 +116,9 @@ impl Devices {
                     &default_broker_url(),
                     previous.as_ref(),
                 );
-                if previous.is_none() {
-                    form.broker_needs_confirm = broker_from_link();
+                // A broker that came in a link is confirmed on each device that goes there.
+                if form.broker_url == default_broker_url() {
+                    form.broker_needs_confirm |= broker_from_link();
                 }
                 form
             }

@@ -391,7 +391,7 @@ impl Device {
                         }
                         Action::Send { socket, bytes } => {
                             if let Some(ws) = s.sockets.get(&socket) {
-                                if let Err(e) = ws.send(&bytes) {
+                                if let Err(e) = ws.send_batched(&bytes) {
                                     s.log.fail(
                                         now(),
                                         format!("Send failed: {e}"),

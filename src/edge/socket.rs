@@ -1,9 +1,10 @@
 //! A WebSocket carrying MQTT: subprotocol `mqtt`, binary frames (MQTT 3.1.1 section 6).
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
 use wasm_bindgen::closure::Closure;
-use wasm_bindgen::JsCast;
-use web_sys::{BinaryType, CloseEvent, MessageEvent, WebSocket};
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{BinaryType, CloseEvent, MessageChannel, MessageEvent, MessagePort, WebSocket};
 
 /// What a socket reports to its owner.
 pub enum SocketInput {
@@ -33,9 +34,78 @@ fn detach_and_close(ws: &WebSocket) {
     let _ = ws.close();
 }
 
+/// An outbox this full is sent at once: about a thousand PUBACKs, so that no ack waits
+/// for the end of a long burst (one task of the browser can deliver thousands of messages).
+const OUTBOX_BYTES: usize = 4096;
+
+/// Packets given to [`BrowserSocket::send_batched`] while the socket is open, waiting for
+/// the end of the burst of socket input the page is working through.
+///
+/// Why: a drain of queued QoS 1 messages arrives one WebSocket message per PUBLISH, and
+/// one `WebSocket.send` per PUBACK was the largest single cost per message. A flush posted
+/// through a `MessageChannel` runs after the input already queued (not a timer: those are
+/// throttled in a hidden tab), and sends what gathered as one binary message; MQTT over
+/// WebSocket lets a message hold several packets (MQTT 3.1.1 section 6).
+struct Outbox {
+    ws: WebSocket,
+    bytes: RefCell<Vec<u8>>,
+    /// A flush is posted and has not run yet.
+    posted: Cell<bool>,
+    /// The socket reported `open` and not `close`: only then is sending later safe.
+    open: Cell<bool>,
+}
+
+impl Outbox {
+    fn flush(&self) {
+        self.posted.set(false);
+        let bytes = std::mem::take(&mut *self.bytes.borrow_mut());
+        if !bytes.is_empty() {
+            // An open (or closing) socket does not throw: nothing is lost that `send` kept.
+            let _ = self.ws.send_with_u8_array(&bytes);
+        }
+    }
+}
+
+/// The flush task of an outbox: a `MessageChannel` whose first port runs the flush.
+struct Flusher {
+    channel: MessageChannel,
+    _on_flush: Closure<dyn FnMut()>,
+}
+
+impl Flusher {
+    fn new(out: &Rc<Outbox>) -> Option<Self> {
+        let channel = MessageChannel::new().ok()?;
+        let out = out.clone();
+        let on_flush = Closure::<dyn FnMut()>::new(move || out.flush());
+        channel
+            .port1()
+            .set_onmessage(Some(on_flush.as_ref().unchecked_ref()));
+        Some(Flusher {
+            channel,
+            _on_flush: on_flush,
+        })
+    }
+
+    fn post(&self) -> bool {
+        self.channel.port2().post_message(&JsValue::NULL).is_ok()
+    }
+}
+
+impl Drop for Flusher {
+    fn drop(&mut self) {
+        let port: MessagePort = self.channel.port1();
+        port.set_onmessage(None);
+        port.close();
+        self.channel.port2().close();
+    }
+}
+
 /// An open (or opening) WebSocket and the closures that keep its handlers alive.
 pub struct BrowserSocket {
     ws: WebSocket,
+    out: Rc<Outbox>,
+    /// `None` where the browser has no `MessageChannel`: every send goes at once.
+    flusher: Option<Flusher>,
     _on_open: Closure<dyn FnMut()>,
     _on_message: Closure<dyn FnMut(MessageEvent)>,
     _on_close: Closure<dyn FnMut(CloseEvent)>,
@@ -48,9 +118,19 @@ impl BrowserSocket {
         let ws = WebSocket::new_with_str(url, "mqtt")
             .map_err(|e| e.as_string().unwrap_or_else(|| format!("{e:?}")))?;
         ws.set_binary_type(BinaryType::Arraybuffer);
-        let on_input = std::rc::Rc::new(on_input);
-        let cb = on_input.clone();
-        let on_open = Closure::<dyn FnMut()>::new(move || cb(SocketInput::Open));
+        let on_input = Rc::new(on_input);
+        let out = Rc::new(Outbox {
+            ws: ws.clone(),
+            bytes: RefCell::new(Vec::new()),
+            posted: Cell::new(false),
+            open: Cell::new(false),
+        });
+        let flusher = Flusher::new(&out);
+        let (cb, opened) = (on_input.clone(), out.clone());
+        let on_open = Closure::<dyn FnMut()>::new(move || {
+            opened.open.set(true);
+            cb(SocketInput::Open)
+        });
         let cb = on_input.clone();
         let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
             // MQTT is binary; a text frame is not MQTT and is passed on as its bytes so that
@@ -61,8 +141,9 @@ impl BrowserSocket {
                 cb(SocketInput::Bytes(text.into_bytes()));
             }
         });
-        let cb = on_input;
+        let (cb, closed) = (on_input, out.clone());
         let on_close = Closure::<dyn FnMut(CloseEvent)>::new(move |e: CloseEvent| {
+            closed.open.set(false);
             cb(SocketInput::Closed { code: e.code() })
         });
         ws.set_onopen(Some(on_open.as_ref().unchecked_ref()));
@@ -71,6 +152,8 @@ impl BrowserSocket {
         OPEN.with(|open| open.borrow_mut().push(ws.clone()));
         Ok(BrowserSocket {
             ws,
+            out,
+            flusher,
             _on_open: on_open,
             _on_message: on_message,
             _on_close: on_close,
@@ -79,13 +162,34 @@ impl BrowserSocket {
 
     /// Sends one MQTT packet as one binary message.
     pub fn send(&self, bytes: &[u8]) -> Result<(), String> {
+        self.out.flush();
         self.ws
             .send_with_u8_array(bytes)
             .map_err(|e| e.as_string().unwrap_or_else(|| format!("{e:?}")))
     }
 
-    /// Closes without a DISCONNECT packet; handlers are detached so nothing fires later.
+    /// Sends one MQTT packet, in order after those before it: on an open socket, together
+    /// with the others sent until the page has handled the socket input queued now (see
+    /// [`Outbox`]); otherwise at once, so that an error is reported as by `send`.
+    pub fn send_batched(&self, bytes: &[u8]) -> Result<(), String> {
+        let Some(flusher) = self.flusher.as_ref().filter(|_| self.out.open.get()) else {
+            return self.send(bytes);
+        };
+        let full = {
+            let mut out = self.out.bytes.borrow_mut();
+            out.extend_from_slice(bytes);
+            out.len() >= OUTBOX_BYTES
+        };
+        if full || (!self.out.posted.replace(true) && !flusher.post()) {
+            self.out.flush();
+        }
+        Ok(())
+    }
+
+    /// Closes without a DISCONNECT packet (what was sent before goes first); handlers are
+    /// detached so nothing fires later.
     pub fn close(self) {
+        self.out.flush();
         detach_and_close(&self.ws);
     }
 }
