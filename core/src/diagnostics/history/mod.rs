@@ -86,6 +86,11 @@ pub struct DeviceHistory {
     pub(crate) unsubscribes: Vec<(Millis, String, bool)>,
     pub(crate) publishes: Recent<PublishRecord>,
     pub(crate) messages: Recent<MessageRecord>,
+    /// Beside each of `messages`, what an outgoing PUBACK or PUBREC can still settle: its
+    /// [`ack_key`] while unacknowledged and not dead, else 0. Why: that search looks at the
+    /// last 1,000 messages for every message received (its PUBACK goes out before the
+    /// message event), and 4 bytes each are read far quicker than whole records.
+    ackable: Recent<u32>,
     pub(crate) dead: Recent<DeadDelivery>,
     pub(crate) probes: ProbesReceived,
     pub(crate) series: Vec<SeriesSent>,
@@ -112,6 +117,11 @@ fn field<'a>(s: &'a PacketSummary, name: &str) -> Option<&'a str> {
         .iter()
         .find(|(k, _)| *k == name)
         .map(|(_, v)| v.as_str())
+}
+
+/// A packet id as `DeviceHistory::ackable` holds it: never 0 (0 is "nothing to settle").
+fn ack_key(packet_id: Option<u16>) -> u32 {
+    packet_id.map_or(0x1_0000, u32::from) + 1
 }
 
 /// FNV-1a: the same identity on every platform and run.
@@ -322,14 +332,19 @@ impl DeviceHistory {
                 });
             }
             PacketKind::Puback | PacketKind::Pubrec => {
-                if let Some(m) = self
-                    .messages
-                    .iter_mut()
+                // The newest of the last 1,000 messages with this id, unacknowledged, not dead.
+                let want = ack_key(s.packet_id);
+                let found = self
+                    .ackable
+                    .iter()
                     .rev()
                     .take(1_000)
-                    .find(|m| m.packet_id == s.packet_id && m.acked_at.is_none() && !m.dead)
-                {
-                    m.acked_at = Some(at);
+                    .position(|k| *k == want);
+                if let Some(i) = found.map(|back| self.ackable.len() - 1 - back) {
+                    self.ackable[i] = 0;
+                    if let Some(m) = self.messages.get_mut(i) {
+                        m.acked_at = Some(at);
+                    }
                 }
             }
             _ => {}
@@ -496,6 +511,11 @@ impl DeviceHistory {
                 }
             }
         }
+        self.ackable.push(if m.into_dead_connection {
+            0
+        } else {
+            ack_key(m.packet_id)
+        });
         self.messages.push(MessageRecord {
             at: m.at,
             topic: m.topic.clone(),
@@ -606,7 +626,88 @@ fn trim<T>(list: &mut Vec<T>) {
 
 #[cfg(test)]
 mod tests {
-    use super::broker_key;
+    use super::{broker_key, DeviceHistory, KEEP};
+    use crate::framing::{PacketKind, PacketSummary};
+    use crate::session::{Direction, Event, IncomingMessage, PacketRecord, SocketId};
+    use crate::verdicts::{Certainty, Evidence, Verdict, VerdictKind};
+
+    /// The outgoing PUBACK's search through `ackable` settles the same message as the
+    /// search through the records it replaced: the newest of the last 1,000 with the id,
+    /// unacknowledged and not dead. Ids repeat, acks come late, early, twice or never.
+    #[test]
+    fn an_outgoing_ack_settles_the_message_the_record_search_found() {
+        let mut h = DeviceHistory::default();
+        // (packet id, dead, acked_at) per message, trimmed as the history trims.
+        let mut model: Vec<(Option<u16>, bool, Option<u64>)> = Vec::new();
+        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        for at in 0..(KEEP as u64 * 3) {
+            let id = match next(10) {
+                0 => None,
+                _ => Some(next(1_500) as u16),
+            };
+            if next(3) > 0 {
+                let dead = next(8) == 0;
+                h.observe(&Event::Message(IncomingMessage {
+                    at,
+                    socket: SocketId(0),
+                    topic: "t".into(),
+                    payload: vec![],
+                    qos: 1,
+                    dup: false,
+                    retain: false,
+                    packet_id: id,
+                    probe: None,
+                    verdict: Verdict {
+                        kind: VerdictKind::Live,
+                        certainty: Certainty::Inferred,
+                        evidence: Evidence::NoReplaySign,
+                    },
+                    into_dead_connection: dead,
+                }));
+                model.push((id, dead, None));
+                if model.len() > KEEP {
+                    model.remove(0);
+                }
+            } else {
+                let kind = if next(2) == 0 {
+                    PacketKind::Puback
+                } else {
+                    PacketKind::Pubrec
+                };
+                h.observe(&Event::Packet(PacketRecord {
+                    at,
+                    direction: Direction::Out,
+                    socket: SocketId(0),
+                    summary: PacketSummary {
+                        kind,
+                        packet_id: id,
+                        fields: vec![],
+                    },
+                    raw: vec![],
+                }));
+                if let Some(m) = model
+                    .iter_mut()
+                    .rev()
+                    .take(1_000)
+                    .find(|m| m.0 == id && m.2.is_none() && !m.1)
+                {
+                    m.2 = Some(at);
+                }
+            }
+            let seen: Vec<_> = h
+                .messages
+                .iter()
+                .map(|m| (m.packet_id, m.dead, m.acked_at))
+                .collect();
+            assert_eq!(seen, model, "at {at}");
+        }
+    }
 
     #[test]
     fn broker_keys_compare_listeners_not_spellings() {
