@@ -11,11 +11,13 @@
 //! workspace's release profile is the one the page ships with (`opt-level = "z"`). Each
 //! figure is the best of a few runs, to keep noise from other processes out.
 
+mod common;
+
 use ackscope_core::framing::{encode, Framer};
 use ackscope_core::probe::Probe;
-use ackscope_core::session::{Action, Session, SessionConfig, SocketId};
-use mqtt::control::ConnectReturnCode;
-use mqtt::packet::{ConnackPacket, PubackPacket, PublishPacket, QoSWithPacketIdentifier};
+use ackscope_core::session::{Action, Session, SocketId};
+use common::START;
+use mqtt::packet::{PubackPacket, PublishPacket, QoSWithPacketIdentifier};
 use mqtt::TopicName;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -23,7 +25,6 @@ use std::time::{Duration, Instant};
 const STREAM_BYTES: usize = 10 * 1024 * 1024;
 const MESSAGES: usize = 100_000;
 const RUNS: usize = 5;
-const START: u64 = 1_700_000_000_000;
 
 fn publish_bytes(id: u16, payload: Vec<u8>) -> Vec<u8> {
     let topic = TopicName::new("bench/device/1/up").expect("valid topic");
@@ -96,23 +97,7 @@ fn framing() {
 
 /// A session connected to a pretend broker, and the socket it uses.
 fn connected_session() -> (Session, SocketId) {
-    let mut session = Session::new(SessionConfig {
-        client_id: "bench".into(),
-        clean_session: false,
-        keepalive_secs: 60,
-        ..Default::default()
-    });
-    session.connect(START).expect("connect");
-    let mut socket = None;
-    while let Some(action) = session.poll_action() {
-        if let Action::Open { socket: s, .. } = action {
-            socket = Some(s);
-        }
-    }
-    let socket = socket.expect("the session opens a socket");
-    session.handle_socket_open(socket, START);
-    let connack = ConnackPacket::new(false, ConnectReturnCode::ConnectionAccepted);
-    session.handle_bytes(socket, &encode(&connack).expect("encodes"), START);
+    let (mut session, socket) = common::session_after_connack("bench", false);
     drain(&mut session);
     (session, socket)
 }

@@ -10,17 +10,18 @@
 //!
 //! Run: `cargo run --release -p ackscope-core --example drain` (`DRAIN_N` sets the count).
 
+mod common;
+
 use ackscope_core::diagnostics::DeviceHistory;
 use ackscope_core::framing::encode;
-use ackscope_core::session::{Action, Event, Session, SessionConfig, SocketId};
-use mqtt::control::ConnectReturnCode;
-use mqtt::packet::{ConnackPacket, PublishPacket, QoSWithPacketIdentifier};
+use ackscope_core::session::{Event, Session, SocketId};
+use common::START;
+use mqtt::packet::{PublishPacket, QoSWithPacketIdentifier};
 use mqtt::TopicName;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 const RUNS: usize = 3;
-const START: u64 = 1_700_000_000_000;
 
 fn publish_bytes(id: u16, i: usize) -> Vec<u8> {
     let topic = TopicName::new("bench/drain").expect("valid topic");
@@ -36,23 +37,7 @@ fn publish_bytes(id: u16, i: usize) -> Vec<u8> {
 
 /// A session that reconnected to a persistent session the broker kept (Session Present = 1).
 fn resumed_session() -> (Session, SocketId) {
-    let mut session = Session::new(SessionConfig {
-        client_id: "bench-drain".into(),
-        clean_session: false,
-        keepalive_secs: 60,
-        ..Default::default()
-    });
-    session.connect(START).expect("connect");
-    let mut socket = None;
-    while let Some(action) = session.poll_action() {
-        if let Action::Open { socket: s, .. } = action {
-            socket = Some(s);
-        }
-    }
-    let socket = socket.expect("the session opens a socket");
-    session.handle_socket_open(socket, START);
-    let connack = ConnackPacket::new(true, ConnectReturnCode::ConnectionAccepted);
-    session.handle_bytes(socket, &encode(&connack).expect("encodes"), START);
+    let (mut session, socket) = common::session_after_connack("bench-drain", true);
     while session.poll_action().is_some() {}
     while session.poll_event().is_some() {}
     (session, socket)

@@ -387,20 +387,9 @@ fn broker_checks(l: Lang, rec: &Recording) -> Vec<Block> {
             .rows
             .iter()
             .map(|r| {
-                let mut outcome = if r.outcome.is_empty() {
-                    "–".to_string()
-                } else {
-                    r.outcome.clone()
-                };
-                if let Some(end) = r.dropped {
-                    outcome.push_str(&format!(" (dropped {end})"));
-                }
-                if r.timeout_based {
-                    outcome.push_str(l.t(" (deadline)", "(超时判断)"));
-                }
                 vec![
                     r.id.clone(),
-                    outcome,
+                    r.outcome_cell(l == Lang::ZhCn),
                     l.text(&r.kind.title()),
                     r.why.first().map(|w| l.text(w)).unwrap_or_default(),
                 ]

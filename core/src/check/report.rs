@@ -93,6 +93,23 @@ pub struct CheckRow {
 }
 
 impl CheckRow {
+    /// The outcome as a report's table cell: "–" while undecided, the dropped end and a
+    /// deadline-based decision said (one text for the Markdown export and the page's report).
+    pub fn outcome_cell(&self, zh: bool) -> String {
+        let mut cell = if self.outcome.is_empty() {
+            "–".to_string()
+        } else {
+            self.outcome.clone()
+        };
+        if let Some(end) = self.dropped {
+            cell.push_str(&format!(" (dropped {end})"));
+        }
+        if self.timeout_based {
+            cell.push_str(if zh { "(超时判断)" } else { " (deadline)" });
+        }
+        cell
+    }
+
     pub(crate) fn new(kind: CheckKind, profile: &BrokerProfile) -> Self {
         let mut row = CheckRow {
             kind,
@@ -239,38 +256,24 @@ impl<'de> Deserialize<'de> for CheckRow {
 
 impl BrokerCheck {
     pub fn view(&self, now: Millis) -> CheckView {
-        CheckView {
+        self.report(now).into_view()
+    }
+
+    pub fn report(&self, now: Millis) -> CheckReport {
+        CheckReport {
+            broker: public_url(&self.base.url),
+            profile: format!("{:?}", self.base.profile.kind).to_lowercase(),
             state: self.state,
-            done: self.rows.iter().filter(|r| r.is_decided()).count(),
-            total: self.rows.len(),
-            current: self
-                .rows
-                .iter()
-                .find(|r| r.status == RowStatus::Running)
-                .map(|r| r.id.clone()),
             elapsed_ms: self
                 .started_at
                 .map(|s| self.finished_at.unwrap_or(now).saturating_sub(s)),
-            rows: self.rows.clone(),
             client_ids: Role::ALL
                 .iter()
                 .map(|r| self.client_id(*r).to_string())
                 .collect(),
             topic_prefix: self.prefix.clone(),
-        }
-    }
-
-    pub fn report(&self, now: Millis) -> CheckReport {
-        let v = self.view(now);
-        CheckReport {
-            broker: public_url(&self.base.url),
-            profile: format!("{:?}", self.base.profile.kind).to_lowercase(),
-            state: v.state,
-            elapsed_ms: v.elapsed_ms,
-            client_ids: v.client_ids,
-            topic_prefix: v.topic_prefix,
             keepalive_secs: self.options.keepalive_secs,
-            rows: v.rows,
+            rows: self.rows.clone(),
         }
     }
 }
@@ -302,6 +305,10 @@ fn md_cell(s: &str) -> String {
 impl CheckReport {
     /// The table as the page shows it (a recording shows its recorded run).
     pub fn view(&self) -> CheckView {
+        self.clone().into_view()
+    }
+
+    fn into_view(self) -> CheckView {
         CheckView {
             state: self.state,
             done: self.rows.iter().filter(|r| r.is_decided()).count(),
@@ -312,9 +319,9 @@ impl CheckReport {
                 .find(|r| r.status == RowStatus::Running)
                 .map(|r| r.id.clone()),
             elapsed_ms: self.elapsed_ms,
-            rows: self.rows.clone(),
-            client_ids: self.client_ids.clone(),
-            topic_prefix: self.topic_prefix.clone(),
+            rows: self.rows,
+            client_ids: self.client_ids,
+            topic_prefix: self.topic_prefix,
         }
     }
 
@@ -360,17 +367,7 @@ impl CheckReport {
             out.push_str("| check | outcome | what is measured | evidence |\n|---|---|---|---|\n");
         }
         for r in &self.rows {
-            let mut outcome = if r.outcome.is_empty() {
-                "–".to_string()
-            } else {
-                r.outcome.clone()
-            };
-            if let Some(d) = r.dropped {
-                outcome.push_str(&format!(" (dropped {d})"));
-            }
-            if r.timeout_based {
-                outcome.push_str(if zh { "(超时判断)" } else { " (deadline)" });
-            }
+            let outcome = r.outcome_cell(zh);
             let why = r.why.iter().map(&pick).collect::<Vec<_>>().join(" ");
             out.push_str(&format!(
                 "| `{}` | {} | {} | {} |\n",

@@ -9,6 +9,25 @@ pub const MISSING_LISTED: usize = 20;
 /// first, and the page shows how many went.
 pub const MAX_SERIES: usize = 64;
 
+/// Makes room for `key` in a map of series bounded at `max`: when `key` is new and the map is
+/// full, the least recently active entry goes. Any publisher picks series ids, so neither the
+/// tracker nor the stories may grow without limit. Returns whether one went.
+pub(super) fn make_room<V>(
+    map: &mut BTreeMap<String, V>,
+    key: &str,
+    max: usize,
+    last_active: impl Fn(&V) -> u64,
+) -> bool {
+    if map.contains_key(key) || map.len() < max {
+        return false;
+    }
+    let oldest = map
+        .iter()
+        .min_by_key(|(_, v)| last_active(v))
+        .map(|(id, _)| id.clone());
+    oldest.is_some_and(|id| map.remove(&id).is_some())
+}
+
 /// What one probe series looks like from the receiving side.
 #[derive(Clone, Debug, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct SeriesSummary {
@@ -49,16 +68,8 @@ impl ProbeTracker {
     /// Records a delivery; returns `true` if this (series, seq) was already seen.
     pub fn record(&mut self, series: &str, seq: u32) -> bool {
         self.clock += 1;
-        if !self.series.contains_key(series) && self.series.len() >= MAX_SERIES {
-            let oldest = self
-                .series
-                .iter()
-                .min_by_key(|(_, s)| s.last_active)
-                .map(|(id, _)| id.clone());
-            if let Some(id) = oldest {
-                self.series.remove(&id);
-                self.evicted += 1;
-            }
+        if make_room(&mut self.series, series, MAX_SERIES, |s| s.last_active) {
+            self.evicted += 1;
         }
         let entry = self.series.entry(series.to_string()).or_default();
         entry.last_active = self.clock;

@@ -24,8 +24,8 @@ use std::collections::BTreeMap;
 #[cfg(test)]
 mod tests;
 
-/// Series told at once; the least recently active goes first (any publisher picks ids).
-const MAX_SERIES: usize = 64;
+/// Series told at once: as many as the tracker keeps (the least recently active goes first).
+use super::tracker::{make_room, MAX_SERIES};
 /// Happenings of the receiving device remembered; older ones go first.
 const MAX_HAPPENINGS: usize = 256;
 /// Distinct sequence numbers remembered per series: past this, a copy of a number not seen
@@ -179,16 +179,7 @@ impl SeriesStories {
 
     fn copy(&mut self, m: &IncomingMessage, series: &str, seq: u32, sent_at: Millis) {
         self.clock += 1;
-        if !self.series.contains_key(series) && self.series.len() >= MAX_SERIES {
-            let oldest = self
-                .series
-                .iter()
-                .min_by_key(|(_, s)| s.last_active)
-                .map(|(id, _)| id.clone());
-            if let Some(id) = oldest {
-                self.series.remove(&id);
-            }
-        }
+        make_room(&mut self.series, series, MAX_SERIES, |s| s.last_active);
         let s = self
             .series
             .entry(series.to_string())
