@@ -2,10 +2,15 @@
 //!
 //! Design: after every input (a user intent, socket bytes, a timer) the driver drains the
 //! session in the documented order: actions (socket I/O), events (into the view log), then
-//! the next timeout, which it arms as a single gloo `Timeout`. It holds no protocol rules.
+//! (after a drain step, see below) the next timeout, which it arms as a single gloo
+//! `Timeout`. It holds no protocol rules.
 //! Components never see the session: they get a `DeviceSnapshot` (a version plus a
 //! `SessionView`), taken once per render after the device changed, and the form and log
 //! (view state) to read. Sockets and timers stay here, out of rendered state.
+//!
+//! Socket input is queued with its arrival time and handled in drain steps of about
+//! `STEP_MS` each, so that a burst (a browser task can deliver a thousand messages) never
+//! holds a frame back; see [`Inbox`].
 //!
 //! The device also owns its broker check (`edge::broker_check`): its results outlive the
 //! card's re-renders and feed the diagnostics, recordings and reports; removing the device
@@ -13,7 +18,7 @@
 
 use super::broker_check::CheckDriver;
 use super::clock::now;
-use super::socket::{BrowserSocket, SocketInput};
+use super::socket::{BrowserSocket, PostedTask, SocketInput};
 use crate::view::payload::encode_input;
 use crate::view::recording::{recorded_check_facts, Recorder, Replayed};
 use crate::view::{DeviceForm, DeviceLog};
@@ -23,8 +28,8 @@ use ackscope_core::session::{Action, Session, SessionConfig, SessionView, Socket
 use ackscope_core::text::Bilingual;
 use ackscope_core::time::Millis;
 use gloo_timers::callback::Timeout;
-use std::cell::RefCell;
-use std::collections::HashMap;
+use std::cell::{Cell, RefCell};
+use std::collections::{HashMap, VecDeque};
 use std::rc::{Rc, Weak};
 use yew::Callback;
 
@@ -51,6 +56,66 @@ pub struct DeviceState {
     check: CheckDriver,
     /// The broker check a recording holds for this device.
     recorded_check: Option<CheckReport>,
+    /// Input not handled yet (shared with the sockets' handlers, which only queue).
+    inbox: Rc<Inbox>,
+    /// This device, for the handlers of the sockets and timers it makes.
+    me: Weak<RefCell<DeviceState>>,
+}
+
+/// A drain step handles queued input for about this long, then yields so a frame can render.
+const STEP_MS: Millis = 8;
+
+/// Input for the session, in the order it arrived.
+enum Input {
+    Socket(SocketId, SocketInput),
+    /// The timer fired while input that arrived earlier waited: it is handled after it.
+    Timeout,
+}
+
+/// A device's input waiting for a drain step, each with its arrival time (the `now` the
+/// session gets). Why: handling a message at once made one browser task of ~1,200 messages
+/// run 100 ms or more; queueing is cheap, and drain steps yield between frames. One queue per
+/// device keeps the order across its sockets; it is never borrowed across a call out.
+struct Inbox {
+    queue: RefCell<VecDeque<(Millis, Input)>>,
+    /// A drain step is posted and has not run yet.
+    posted: Cell<bool>,
+    /// A `Timeout` is queued: no timer is armed until it is handled.
+    timeout_queued: Cell<bool>,
+    /// Runs one drain step; `None` without a `MessageChannel` (input is handled at once).
+    step: Option<PostedTask>,
+}
+
+impl Inbox {
+    fn push(&self, at: Millis, input: Input) {
+        self.queue.borrow_mut().push_back((at, input));
+    }
+
+    fn pop(&self) -> Option<(Millis, Input)> {
+        self.queue.borrow_mut().pop_front()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.queue.borrow().is_empty()
+    }
+
+    /// Makes sure a drain step will run; `false` if none could be posted.
+    fn schedule(&self) -> bool {
+        if self.posted.get() {
+            return true;
+        }
+        let ok = self.step.as_ref().is_some_and(PostedTask::post);
+        self.posted.set(ok);
+        ok
+    }
+
+    /// The session closed `socket`: what it delivered and was not handled yet goes too, as
+    /// when the handlers were detached before it could arrive.
+    fn forget(&self, socket: SocketId) {
+        self.queue
+            .borrow_mut()
+            .retain(|(_, input)| !matches!(input, Input::Socket(id, _) if *id == socket));
+    }
 }
 
 /// Check progress (a 2,000-message queue arrives in bursts) redraws at most this often.
@@ -126,6 +191,16 @@ impl Device {
                 recorded: None,
                 check: CheckDriver::new(check_redraw(weak.clone())),
                 recorded_check: None,
+                inbox: Rc::new(Inbox {
+                    queue: RefCell::new(VecDeque::new()),
+                    posted: Cell::new(false),
+                    timeout_queued: Cell::new(false),
+                    step: {
+                        let weak = weak.clone();
+                        PostedTask::new(move || Device::step_task(&weak))
+                    },
+                }),
+                me: weak.clone(),
             })
         }))
     }
@@ -169,6 +244,10 @@ impl Device {
     /// The device leaves the page: its socket closes, and a broker check that runs is
     /// cancelled and cleans up without the card (`tell` hears how that ended).
     pub fn remove(&self, tell: Callback<Bilingual>) {
+        // Input not handled yet leaves with the device (draining it first could take long).
+        let inbox = self.0.borrow().inbox.clone();
+        inbox.queue.borrow_mut().clear();
+        inbox.timeout_queued.set(false);
         self.drop_connection();
         let (check, name) = {
             let s = self.0.borrow();
@@ -239,6 +318,8 @@ impl Device {
         if self.is_recorded() {
             return;
         }
+        // The session hears of input that arrived before the command first.
+        Device::drain(&self.0, None);
         {
             let mut s = self.0.borrow_mut();
             let at = now();
@@ -342,122 +423,193 @@ impl Device {
         });
     }
 
-    fn socket_input(weak: &Weak<RefCell<DeviceState>>, socket: SocketId, input: SocketInput) {
-        let Some(rc) = weak.upgrade() else { return };
-        {
-            let mut s = rc.borrow_mut();
-            let at = now();
-            match input {
-                SocketInput::Open => s.session.handle_socket_open(socket, at),
-                SocketInput::Bytes(bytes) => s.session.handle_bytes(socket, &bytes, at),
-                SocketInput::Closed { .. } => {
-                    s.sockets.remove(&socket);
-                    s.session.handle_socket_closed(socket, at);
-                }
+    /// A socket's handler: the input is queued (cheap), and a drain step handles it.
+    fn socket_input(
+        weak: &Weak<RefCell<DeviceState>>,
+        inbox: &Inbox,
+        socket: SocketId,
+        input: SocketInput,
+    ) {
+        inbox.push(now(), Input::Socket(socket, input));
+        if !inbox.schedule() {
+            if let Some(rc) = weak.upgrade() {
+                Device::drain(&rc, None);
             }
         }
-        Device(rc).pump();
     }
 
-    /// Drains the session: actions, then events, then the timer. Loops while a socket
-    /// failed synchronously, since that is one more input.
-    fn pump(&self) {
-        loop {
-            let mut failed: Vec<SocketId> = Vec::new();
+    /// A posted drain step.
+    fn step_task(weak: &Weak<RefCell<DeviceState>>) {
+        let Some(rc) = weak.upgrade() else { return };
+        let inbox = match rc.try_borrow() {
+            Ok(s) => s.inbox.clone(),
+            Err(_) => return,
+        };
+        inbox.posted.set(false);
+        Device::drain(&rc, Some(STEP_MS));
+    }
+
+    /// Hands queued input to the session in arrival order, each with its arrival time, for
+    /// `budget` ms of wall time (all of it with `None`), then posts a step for the rest and
+    /// pumps (timer, redraw).
+    fn drain(rc: &Rc<RefCell<DeviceState>>, budget: Option<Millis>) {
+        let inbox = match rc.try_borrow() {
+            Ok(s) => s.inbox.clone(),
+            Err(_) => return,
+        };
+        if inbox.is_empty() {
+            return;
+        }
+        let start = now();
+        let mut budget = budget;
+        while let Some((at, input)) = inbox.pop() {
             {
-                let mut guard = self.0.borrow_mut();
+                let Ok(mut guard) = rc.try_borrow_mut() else {
+                    // Not reachable (no caller holds the device); a later step takes it.
+                    inbox.queue.borrow_mut().push_front((at, input));
+                    inbox.schedule();
+                    return;
+                };
                 let s = &mut *guard;
-                while let Some(action) = s.session.poll_action() {
-                    match action {
-                        Action::Open { socket, url } => {
-                            // The diagnostics compare brokers by the URL each connection used.
-                            s.history.connecting_to(&url);
-                            let weak = Rc::downgrade(&self.0);
-                            match BrowserSocket::open(&url, move |input| {
-                                Device::socket_input(&weak, socket, input)
-                            }) {
-                                Ok(ws) => {
-                                    s.sockets.insert(socket, ws);
-                                }
-                                Err(e) => {
-                                    s.log.fail(
-                                        now(),
-                                        format!("The browser refused to open {url}: {e}"),
-                                        format!("浏览器拒绝打开 {url}:{e}"),
-                                    );
-                                    failed.push(socket);
-                                }
-                            }
-                        }
-                        Action::Send { socket, bytes } => {
-                            if let Some(ws) = s.sockets.get(&socket) {
-                                if let Err(e) = ws.send_batched(&bytes) {
-                                    s.log.fail(
-                                        now(),
-                                        format!("Send failed: {e}"),
-                                        format!("发送失败:{e}"),
-                                    );
-                                }
-                            }
-                        }
-                        Action::Close { socket } => {
-                            if let Some(ws) = s.sockets.remove(&socket) {
-                                ws.close();
-                            }
-                        }
+                match input {
+                    Input::Socket(socket, SocketInput::Open) => {
+                        s.session.handle_socket_open(socket, at)
+                    }
+                    Input::Socket(socket, SocketInput::Bytes(bytes)) => {
+                        s.session.handle_bytes(socket, &bytes, at)
+                    }
+                    Input::Socket(socket, SocketInput::Closed { .. }) => {
+                        s.sockets.remove(&socket);
+                        s.session.handle_socket_closed(socket, at);
+                    }
+                    Input::Timeout => {
+                        inbox.timeout_queued.set(false);
+                        s.session.handle_timeout(at);
                     }
                 }
-                while let Some(event) = s.session.poll_event() {
-                    s.history.observe(&event);
-                    if let Some(r) = &s.recorder {
-                        r.record(s.id, &event);
-                    }
-                    s.log.apply(event);
-                }
-                s.changed();
-                if failed.is_empty() {
-                    self.arm_timer(s);
-                }
+                // Sends and closes go out after each input, as when input was handled at once.
+                s.outputs();
             }
-            if failed.is_empty() {
-                break;
+            if budget.is_some_and(|b| now().saturating_sub(start) >= b) {
+                if inbox.is_empty() || inbox.schedule() {
+                    break;
+                }
+                budget = None;
             }
+        }
+        Device(rc.clone()).pump();
+    }
+
+    /// Drains the session (see [`DeviceState::outputs`]), arms the timer, and redraws.
+    fn pump(&self) {
+        {
             let mut s = self.0.borrow_mut();
-            for socket in failed {
-                s.session.handle_socket_closed(socket, now());
-            }
+            s.outputs();
+            s.changed();
+            s.arm_timer();
         }
         self.redraw();
-    }
-
-    fn arm_timer(&self, s: &mut DeviceState) {
-        let next = s.session.poll_timeout();
-        // A timer armed no later than the next deadline stays: firing early costs one empty
-        // `handle_timeout`, while re-arming whenever a deadline moves later (the replay
-        // timer moves with every stored message) costs a setTimeout and a clearTimeout each.
-        match (s.timer.as_ref().map(|(at, _)| *at), next) {
-            (Some(armed), Some(at)) if armed <= at => return,
-            (Some(_), None) | (None, None) => return,
-            _ => {}
-        }
-        s.timer = next.map(|at| {
-            let delay = at.saturating_sub(now()).min(u64::from(u32::MAX)) as u32;
-            let weak = Rc::downgrade(&self.0);
-            let timeout = Timeout::new(delay, move || {
-                let Some(rc) = weak.upgrade() else { return };
-                {
-                    let mut s = rc.borrow_mut();
-                    s.timer = None;
-                    s.session.handle_timeout(now());
-                }
-                Device(rc).pump();
-            });
-            (at, timeout)
-        });
     }
 }
 
 impl DeviceState {
+    /// Carries out what the session asked for: actions, then events. Loops while a socket
+    /// failed synchronously, since that is one more input.
+    fn outputs(&mut self) {
+        loop {
+            let mut failed: Vec<SocketId> = Vec::new();
+            while let Some(action) = self.session.poll_action() {
+                match action {
+                    Action::Open { socket, url } => {
+                        // The diagnostics compare brokers by the URL each connection used.
+                        self.history.connecting_to(&url);
+                        let (weak, inbox) = (self.me.clone(), self.inbox.clone());
+                        match BrowserSocket::open(&url, move |input| {
+                            Device::socket_input(&weak, &inbox, socket, input)
+                        }) {
+                            Ok(ws) => {
+                                self.sockets.insert(socket, ws);
+                            }
+                            Err(e) => {
+                                self.log.fail(
+                                    now(),
+                                    format!("The browser refused to open {url}: {e}"),
+                                    format!("浏览器拒绝打开 {url}:{e}"),
+                                );
+                                failed.push(socket);
+                            }
+                        }
+                    }
+                    Action::Send { socket, bytes } => {
+                        if let Some(ws) = self.sockets.get(&socket) {
+                            if let Err(e) = ws.send_batched(&bytes) {
+                                self.log.fail(
+                                    now(),
+                                    format!("Send failed: {e}"),
+                                    format!("发送失败:{e}"),
+                                );
+                            }
+                        }
+                    }
+                    Action::Close { socket } => {
+                        if let Some(ws) = self.sockets.remove(&socket) {
+                            ws.close();
+                        }
+                        self.inbox.forget(socket);
+                    }
+                }
+            }
+            while let Some(event) = self.session.poll_event() {
+                self.history.observe(&event);
+                if let Some(r) = &self.recorder {
+                    r.record(self.id, &event);
+                }
+                self.log.apply(event);
+            }
+            if failed.is_empty() {
+                return;
+            }
+            for socket in failed {
+                self.session.handle_socket_closed(socket, now());
+            }
+        }
+    }
+
+    fn arm_timer(&mut self) {
+        if self.inbox.timeout_queued.get() {
+            // The queued `Timeout` is handled first; the step after it arms the timer again.
+            return;
+        }
+        let next = self.session.poll_timeout();
+        // A timer armed no later than the next deadline stays: firing early costs one empty
+        // `handle_timeout`, while re-arming whenever a deadline moves later (the replay
+        // timer moves with every stored message) costs a setTimeout and a clearTimeout each.
+        match (self.timer.as_ref().map(|(at, _)| *at), next) {
+            (Some(armed), Some(at)) if armed <= at => return,
+            (Some(_), None) | (None, None) => return,
+            _ => {}
+        }
+        self.timer = next.map(|at| {
+            let delay = at.saturating_sub(now()).min(u64::from(u32::MAX)) as u32;
+            let weak = self.me.clone();
+            let timeout = Timeout::new(delay, move || {
+                let Some(rc) = weak.upgrade() else { return };
+                let inbox = match rc.try_borrow_mut() {
+                    Ok(mut s) => {
+                        s.timer = None;
+                        s.inbox.clone()
+                    }
+                    Err(_) => return,
+                };
+                // In order after the input that arrived before it, with the time it fired.
+                inbox.timeout_queued.set(true);
+                inbox.push(now(), Input::Timeout);
+                Device::drain(&rc, Some(STEP_MS));
+            });
+            (at, timeout)
+        });
+    }
+
     /// The broker check for a ticket or a recording: the live run's, or the recorded one.
     pub fn check_report(&self) -> Option<CheckReport> {
         match &self.recorded {

@@ -66,32 +66,32 @@ impl Outbox {
     }
 }
 
-/// The flush task of an outbox: a `MessageChannel` whose first port runs the flush.
-struct Flusher {
+/// A task posted through a `MessageChannel`: it runs after the input the page already has
+/// queued, and lets the browser render in between. Not a timer: those are clamped, and
+/// throttled in a hidden tab. Used for an outbox's flush and a device's drain steps.
+pub struct PostedTask {
     channel: MessageChannel,
-    _on_flush: Closure<dyn FnMut()>,
+    _run: Closure<dyn FnMut()>,
 }
 
-impl Flusher {
-    fn new(out: &Rc<Outbox>) -> Option<Self> {
+impl PostedTask {
+    /// `None` where the browser has no `MessageChannel`.
+    pub fn new(run: impl FnMut() + 'static) -> Option<Self> {
         let channel = MessageChannel::new().ok()?;
-        let out = out.clone();
-        let on_flush = Closure::<dyn FnMut()>::new(move || out.flush());
+        let run = Closure::<dyn FnMut()>::new(run);
         channel
             .port1()
-            .set_onmessage(Some(on_flush.as_ref().unchecked_ref()));
-        Some(Flusher {
-            channel,
-            _on_flush: on_flush,
-        })
+            .set_onmessage(Some(run.as_ref().unchecked_ref()));
+        Some(PostedTask { channel, _run: run })
     }
 
-    fn post(&self) -> bool {
+    /// Posts one run; `false` if the browser refused (the caller then runs it itself).
+    pub fn post(&self) -> bool {
         self.channel.port2().post_message(&JsValue::NULL).is_ok()
     }
 }
 
-impl Drop for Flusher {
+impl Drop for PostedTask {
     fn drop(&mut self) {
         let port: MessagePort = self.channel.port1();
         port.set_onmessage(None);
@@ -104,8 +104,9 @@ impl Drop for Flusher {
 pub struct BrowserSocket {
     ws: WebSocket,
     out: Rc<Outbox>,
-    /// `None` where the browser has no `MessageChannel`: every send goes at once.
-    flusher: Option<Flusher>,
+    /// The outbox's flush; `None` where the browser has no `MessageChannel`: every send
+    /// goes at once.
+    flusher: Option<PostedTask>,
     _on_open: Closure<dyn FnMut()>,
     _on_message: Closure<dyn FnMut(MessageEvent)>,
     _on_close: Closure<dyn FnMut(CloseEvent)>,
@@ -125,7 +126,8 @@ impl BrowserSocket {
             posted: Cell::new(false),
             open: Cell::new(false),
         });
-        let flusher = Flusher::new(&out);
+        let flushed = out.clone();
+        let flusher = PostedTask::new(move || flushed.flush());
         let (cb, opened) = (on_input.clone(), out.clone());
         let on_open = Closure::<dyn FnMut()>::new(move || {
             opened.open.set(true);
