@@ -90,8 +90,12 @@ impl OpenedPage {
     }
 }
 
-/// The live page as a recording's JSON, and its findings.
-fn live_export(devices: &[Device], recorder: &Recorder, at: Millis) -> (String, Vec<Finding>) {
+/// The live page's devices as a recording sees them, and its findings, handed to `f`.
+fn with_live<R>(
+    devices: &[Device],
+    at: Millis,
+    f: impl FnOnce(&[LiveDevice<'_>], Vec<Finding>) -> R,
+) -> R {
     let findings = live_findings(devices, at);
     let snaps: Vec<_> = devices.iter().map(|d| d.snapshot()).collect();
     let states: Vec<_> = devices.iter().map(|d| d.borrow()).collect();
@@ -105,25 +109,21 @@ fn live_export(devices: &[Device], recorder: &Recorder, at: Millis) -> (String, 
             broker_check: s.check_report(),
         })
         .collect();
-    (export_text(&live, &findings, recorder, at), findings)
+    f(&live, findings)
+}
+
+/// The live page as a recording's JSON, and its findings.
+fn live_export(devices: &[Device], recorder: &Recorder, at: Millis) -> (String, Vec<Finding>) {
+    with_live(devices, at, |live, findings| {
+        (export_text(live, &findings, recorder, at), findings)
+    })
 }
 
 /// The store's metadata of the live page, as JSON.
 fn live_meta(devices: &[Device], recorder: &Recorder, at: Millis) -> String {
-    let findings = live_findings(devices, at);
-    let snaps: Vec<_> = devices.iter().map(|d| d.snapshot()).collect();
-    let states: Vec<_> = devices.iter().map(|d| d.borrow()).collect();
-    let live: Vec<LiveDevice<'_>> = states
-        .iter()
-        .zip(&snaps)
-        .map(|(s, snap)| LiveDevice {
-            id: s.id,
-            form: &s.form,
-            session: &snap.session,
-            broker_check: s.check_report(),
-        })
-        .collect();
-    serde_json::to_string(&stored_meta(&live, &findings, recorder, at)).unwrap_or_default()
+    with_live(devices, at, |live, findings| {
+        serde_json::to_string(&stored_meta(live, &findings, recorder, at)).unwrap_or_default()
+    })
 }
 
 /// Opens a chosen file: size first, then gzip or text, then the format.

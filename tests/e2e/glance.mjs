@@ -76,13 +76,7 @@ export const scenarios = [
       await rx.waitState('disconnected');
 
       await tx.connect({ clientId: 'glance-tx' });
-      await tx.fill('pub-topic', 'glance/probe');
-      await tx.select('pub-qos', 1);
-      await tx.fill('probe-count', 5);
-      await tx.fill('probe-interval-ms', 50);
-      await tx.click('probe-start');
-      await tx.root.locator('[data-testid="probe-progress"][data-sent="5"]').waitFor();
-      await page.waitForFunction(() => document.querySelectorAll('[data-testid="device"][data-index="1"] [data-testid="inflight-row"]').length === 0);
+      await tx.sendProbes('glance/probe', 5, 50);
 
       await rx.click('connect');
       await rx.waitState('connected');

@@ -43,6 +43,18 @@ export class DevicePanel {
     await this.select('pub-qos', qos);
     await this.click('publish');
   }
+  /** Starts a probe series and waits until every probe went out and was acknowledged. */
+  async sendProbes(topic, count, intervalMs, qos = 1) {
+    await this.fill('pub-topic', topic);
+    await this.select('pub-qos', qos);
+    await this.fill('probe-count', count);
+    await this.fill('probe-interval-ms', intervalMs);
+    await this.click('probe-start');
+    await this.root.locator(`[data-testid="probe-progress"][data-sent="${count}"]`).waitFor();
+    const index = await this.root.getAttribute('data-index');
+    await this.page.waitForFunction((i) => document.querySelectorAll(
+      `[data-testid="device"][data-index="${i}"] [data-testid="inflight-row"]`).length === 0, index);
+  }
   messages() { return this.el('msg-row'); }
   async messageFacts() {
     return this.messages().evaluateAll((rows) => rows.map((r) => ({

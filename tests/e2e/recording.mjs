@@ -115,13 +115,7 @@ export const scenarios = [
       await tx.fill('password', TX_PASSWORD);
       await tx.connect({ clientId: 'rec-tx' });
       await tx.subscribe('rec/echo', 1);
-      await tx.fill('pub-topic', 'rec/probe');
-      await tx.select('pub-qos', 1);
-      await tx.fill('probe-count', 5);
-      await tx.fill('probe-interval-ms', 50);
-      await tx.click('probe-start');
-      await tx.root.locator('[data-testid="probe-progress"][data-sent="5"]').waitFor();
-      await page.waitForFunction(() => document.querySelectorAll('[data-testid="device"][data-index="1"] [data-testid="inflight-row"]').length === 0);
+      await tx.sendProbes('rec/probe', 5, 50);
 
       // The receiver returns: Session Present = 1, the five come back offline.
       await rx.click('connect');

@@ -115,13 +115,7 @@ export const scenarios = [
       await rx.click('drop');
       await rx.waitState('disconnected');
       await tx.connect({ clientId: 'truth-pg-tx' });
-      await tx.fill('pub-topic', 'truth/pg');
-      await tx.select('pub-qos', 1);
-      await tx.fill('probe-count', 15);
-      await tx.fill('probe-interval-ms', 20);
-      await tx.click('probe-start');
-      await tx.root.locator('[data-testid="probe-progress"][data-sent="15"]').waitFor();
-      await page.waitForFunction(() => document.querySelectorAll('[data-testid="device"][data-index="1"] [data-testid="inflight-row"]').length === 0);
+      await tx.sendProbes('truth/pg', 15, 20);
       await rx.click('connect');
       await rx.waitState('connected');
       // At the cap mosquitto's count varies by one (reference/brokers.md): 9 to 11 kept.
