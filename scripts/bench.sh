@@ -16,9 +16,12 @@
 #    directly and driven over a bare CDP WebSocket (no Playwright: it enables the Network
 #    domain, which slows WebSocket traffic 2.5 to 3.4 times), mosquitto from scripts/broker.sh:
 #      weight and first render; drain of 10,000 and 50,000 queued QoS 1 messages; a live
-#      5,000-message QoS 1 burst against mosquitto's default limits; 1,000,000 messages held
-#      (memory, filter, scroll). Sizes: see the environment variables at the top of run.mjs,
-#      e.g. `BENCH_HELD=0 make bench` skips the million.
+#      5,000-message QoS 1 burst against mosquitto's default limits; live QoS 0 streams of
+#      20,000 and 100,000 messages from 4 publishers over TCP, paced at 20,000 msg/s and
+#      unpaced (msg/s received, worst frame; the publishers' rate checked by mosquitto_sub);
+#      8 devices each fed its own 2,000 msg/s stream for 10 s (and 8 mqtt.js clients);
+#      1,000,000 messages held (memory, filter, scroll). Sizes: see the environment variables
+#      at the top of run.mjs, e.g. `BENCH_HELD=0 make bench` skips the million.
 #    The older tests/e2e/bench-messages.mjs (100,000 messages, Playwright) still runs by hand;
 #    its rates are slowed by Playwright's Network domain.
 # The machine is shared: compare figures from the same run, not across machines.

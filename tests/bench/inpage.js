@@ -17,42 +17,57 @@
     }
   };
 
-  // --- ackscope, device 0, through data-testid ---------------------------------------------
-  B.dev = () => document.querySelector('[data-testid="device"][data-index="0"]');
-  B.el = (id) => B.dev()?.querySelector(`[data-testid="${id}"]`);
+  // --- ackscope, device `i` (0 unless told), through data-testid ----------------------------
+  // Fields inside a device's folded settings are set all the same: the events reach them.
+  B.dev = (i = 0) => document.querySelector(`[data-testid="device"][data-index="${i}"]`);
+  B.el = (id, i = 0) => B.dev(i)?.querySelector(`[data-testid="${id}"]`);
   const valueSetter = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set;
-  B.setText = (id, v) => {
-    const el = B.el(id);
+  B.setText = (id, v, i = 0) => {
+    const el = B.el(id, i);
     valueSetter.call(el, String(v));
     el.dispatchEvent(new Event('input', { bubbles: true }));
   };
-  B.setCheck = (id, on) => { const el = B.el(id); if (el.checked !== on) el.click(); };
-  B.setSelect = (id, v) => {
-    const el = B.el(id);
+  B.setCheck = (id, on, i = 0) => { const el = B.el(id, i); if (el.checked !== on) el.click(); };
+  B.setSelect = (id, v, i = 0) => {
+    const el = B.el(id, i);
     el.value = String(v);
     el.dispatchEvent(new Event('change', { bubbles: true }));
   };
-  B.click = (id) => B.el(id).click();
-  B.state = () => B.el('conn-state')?.dataset.state;
-  B.total = () => Number(B.el('msg-count')?.dataset.total ?? 0);
+  B.click = (id, i = 0) => B.el(id, i).click();
+  B.state = (i = 0) => B.el('conn-state', i)?.dataset.state;
+  B.total = (i = 0) => Number(B.el('msg-count', i)?.dataset.total ?? 0);
+  B.devices = () => document.querySelectorAll('[data-testid="device"]').length;
 
-  /** Connects device 0 (state `connected`), subscribes (SUBACK shown); returns the granted QoS. */
-  B.ackConnectSubscribe = async ({ url, clientId, clean, topic, qos }) => {
+  /** Clicks `device-add` until the page has `k` devices. */
+  B.ackDevices = async (k) => {
+    while (B.devices() < k) {
+      const had = B.devices();
+      const add = document.querySelector('[data-testid="device-add"]');
+      if (!add || add.disabled) throw new Error(`device-add is ${add ? 'disabled' : 'missing'} at ${had} devices`);
+      add.click();
+      await B.waitFor(() => B.devices() > had, 10_000, `device ${had}`);
+    }
+    return B.devices();
+  };
+
+  /** Connects device `index` (state `connected`), subscribes (SUBACK shown); returns the granted QoS. */
+  B.ackConnectSubscribe = async ({ url, clientId, clean, topic, qos, index = 0 }) => {
+    const i = index;
     // Set even with ?broker= in the address: a form kept in localStorage by an earlier page wins.
-    B.setText('broker-url', url);
-    B.setText('client-id', clientId);
-    B.setCheck('clean-session', clean);
+    B.setText('broker-url', url, i);
+    B.setText('client-id', clientId, i);
+    B.setCheck('clean-session', clean, i);
     await B.sleep(50);
-    B.click('connect');
-    await B.waitFor(() => B.state() === 'connected', 10_000, 'connected');
-    B.setText('sub-topic', topic);
-    B.setSelect('sub-qos', qos);
+    B.click('connect', i);
+    await B.waitFor(() => B.state(i) === 'connected', 10_000, `device ${i} connected`);
+    B.setText('sub-topic', topic, i);
+    B.setSelect('sub-qos', qos, i);
     await B.sleep(50);
-    B.click('subscribe');
+    B.click('subscribe', i);
     const row = await B.waitFor(() => {
-      const r = B.dev().querySelector(`[data-testid="sub-row"][data-topic="${CSS.escape(topic)}"]`);
+      const r = B.dev(i).querySelector(`[data-testid="sub-row"][data-topic="${CSS.escape(topic)}"]`);
       return r && r.dataset.granted !== '' && r;
-    }, 10_000, 'SUBACK');
+    }, 10_000, `device ${i}'s SUBACK`);
     return row.dataset.granted;
   };
   B.ackDisconnect = async () => {
@@ -63,16 +78,19 @@
   // --- the first bytes from the broker on the next WebSocket (CONNACK comes first) ---------
   // window.WebSocket is replaced by a subclass whose listeners remove themselves after the
   // first event: no cost per message. Both pages call `new WebSocket` through the global.
+  // B.sockets keeps every socket opened since, in order (the live streams listen on them).
   B.watchSocket = () => {
     B.socketOpenAt = null;
     B.firstMsgAt = null;
     B.socketsOpened = 0;
+    B.sockets = [];
     if (B.OrigWebSocket) return;
     const Orig = (B.OrigWebSocket = window.WebSocket);
     window.WebSocket = class extends Orig {
       constructor(...args) {
         super(...args);
         B.socketsOpened += 1;
+        B.sockets.push(this);
         this.addEventListener('open', () => { B.socketOpenAt ??= now(); }, { once: true });
         this.addEventListener('message', () => { B.firstMsgAt ??= now(); }, { once: true });
       }
@@ -183,6 +201,109 @@
       return {};
     },
   });
+
+  // --- live streams: k receivers (ackscope's devices 0..k-1, or mqtt.js clients) -----------
+  /**
+   * Armed once the receivers are connected and subscribed, before the publishers start. Per
+   * receiver i (its socket is the i-th opened since watchSocket): the first WebSocket message
+   * after arming (its first message) and when its count last changed (ackscope: msg-count's
+   * data-total, seen by a MutationObserver; mqtt.js: the handler call that counted the n-th
+   * message, else the last change a 20 ms poll saw). Frames recorded throughout.
+   */
+  B.liveArm = ({ n, k }) => {
+    const mq = window.mq;
+    const recv = mq ? (mq.many.length ? mq.many : [mq]) : null;
+    const counts = recv ? () => recv.map((r) => r.count) : () => Array.from({ length: k }, (_, i) => B.total(i));
+    const L = (B.live = {
+      n, k, counts, first: Array(k).fill(null), last: Array(k).fill(null), reached: Array(k).fill(null),
+      shown: counts(), start: counts(), socketNote: null,
+    });
+    const open = B.sockets.filter((s) => s.readyState === 1);
+    if (open.length !== k) L.socketNote = `${open.length} open WebSockets for ${k} receivers (${B.socketsOpened} opened)`;
+    open.slice(0, k).forEach((s, i) => s.addEventListener('message', () => { L.first[i] ??= now(); }, { once: true }));
+    L.mark = () => {
+      const c = counts(); const t = now();
+      for (let i = 0; i < k; i += 1) {
+        if (c[i] === L.shown[i]) continue;
+        L.shown[i] = c[i]; L.last[i] = t;
+        if (c[i] - L.start[i] >= n && L.reached[i] == null) L.reached[i] = t;
+      }
+    };
+    if (recv) {
+      recv.forEach((r, i) => {
+        r.target = r.count + n;
+        r.onTarget = (t) => { L.reached[i] = t; L.last[i] = t; L.shown[i] = r.count; };
+      });
+      L.poll = setInterval(L.mark, 20);
+    } else {
+      const bound = [];
+      const mo = new MutationObserver(L.mark);
+      const bind = () => {
+        for (let i = 0; i < k; i += 1) {
+          const el = B.el('msg-count', i);
+          if (el && el !== bound[i]) { mo.observe(el, { attributes: true, attributeFilter: ['data-total'] }); bound[i] = el; }
+        }
+      };
+      bind();
+      L.poll = setInterval(() => { bind(); L.mark(); }, 50);
+      L.mo = mo;
+    }
+    L.rec = B.record(() => counts().join(','));
+    return { sockets: open.length };
+  };
+
+  /** Waits until every receiver counted n, or no count moved for quietMs (or maxMs); the figures. */
+  B.liveFinish = async ({ quietMs = 5000, maxMs = 120_000 }) => {
+    const L = B.live;
+    const t0 = now();
+    let moved = now(); let seen = L.counts().join(',');
+    while (L.reached.some((x) => x == null) && now() - moved < quietMs && now() - t0 < maxMs) {
+      await B.sleep(50);
+      L.mark();
+      const c = L.counts().join(',');
+      if (c !== seen) { seen = c; moved = now(); }
+    }
+    // The frames after the last message (the gap that ends the stream).
+    await Promise.race([B.frame().then(B.frame), B.sleep(2000)]);
+    L.rec.stop();
+    clearInterval(L.poll);
+    L.mo?.disconnect();
+    L.mark();
+    const c = L.counts();
+    const per = [];
+    for (let i = 0; i < L.k; i += 1) {
+      const first = L.first[i]; const end = L.reached[i] ?? L.last[i];
+      const received = c[i] - L.start[i];
+      // Largest gap between frames that showed a new count of this receiver, over its stream.
+      let maxCountGap = null;
+      if (first != null && end != null) {
+        let shown = null; let lastChange = first; maxCountGap = 0;
+        for (let j = 0; j < L.rec.frames.length; j += 1) {
+          const t = L.rec.frames[j]; const v = L.rec.counts[j].split(',')[i];
+          if (t < first) { shown = v; continue; }
+          if (v !== shown) { maxCountGap = Math.max(maxCountGap, t - lastChange); lastChange = t; shown = v; }
+          if (t > end) break;
+        }
+      }
+      per.push({
+        received, reached: L.reached[i] != null, first, end,
+        ms: first != null && end != null ? end - first : null,
+        rate: first != null && end != null && end > first ? received / ((end - first) / 1000) : null,
+        maxCountGap,
+      });
+    }
+    const firsts = per.map((p) => p.first).filter((x) => x != null);
+    const ends = per.map((p) => p.end).filter((x) => x != null);
+    const from = firsts.length ? Math.min(...firsts) : null;
+    const to = ends.length ? Math.max(...ends) : null;
+    const s = from != null && to != null ? L.rec.stats(from, to) : {};
+    return {
+      per, from, to, ms: from != null && to != null ? to - from : null, socketNote: L.socketNote,
+      received: per.reduce((a, p) => a + p.received, 0),
+      frames: s.frames, maxGap: s.maxGap, worstLoaf: s.worstLoaf, longFrames: s.longFrames,
+      maxCountGap: per.length ? Math.max(...per.map((p) => p.maxCountGap ?? 0)) : null,
+    };
+  };
 
   /** Polls `countFn` every 100 ms until it has not changed for `quietMs`; the count and when. */
   B.settle = async (countFn, quietMs, maxMs) => {
