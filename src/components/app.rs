@@ -9,6 +9,7 @@ use crate::edge::clipboard;
 use crate::edge::device::Device;
 use crate::edge::download::download;
 use crate::edge::location::{forget_param, fragment_param, query_param};
+use crate::edge::redraw::Redraw;
 use crate::edge::storage;
 use crate::i18n::Lang;
 use crate::view::profile::{
@@ -16,8 +17,7 @@ use crate::view::profile::{
 };
 use crate::view::recording::{recorded_events, Recorder};
 use crate::view::DeviceForm;
-use gloo_timers::callback::{Interval, Timeout};
-use std::cell::RefCell;
+use gloo_timers::callback::Interval;
 use std::rc::Rc;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
@@ -54,6 +54,8 @@ struct Devices {
     list: Vec<Device>,
     next_id: u32,
     redraw: Callback<()>,
+    /// Behind `redraw`: told when each render is done.
+    pacer: Redraw,
     saved: String,
     /// The saved profiles could not be read nor backed up: never save over them.
     save_blocked: bool,
@@ -151,24 +153,14 @@ pub fn app() -> Html {
     let devices = {
         let dispatcher = version.dispatcher();
         use_mut_ref(move || {
-            // Bursts of socket input coalesce into one render per frame (16 ms), so that
-            // 10,000 messages a second do not mean 10,000 renders a second.
-            let pending: Rc<RefCell<Option<Timeout>>> = Rc::default();
-            let redraw = Callback::from(move |_| {
-                if pending.borrow().is_some() {
-                    return;
-                }
-                let dispatcher = dispatcher.clone();
-                let slot = pending.clone();
-                *pending.borrow_mut() = Some(Timeout::new(16, move || {
-                    slot.borrow_mut().take();
-                    dispatcher.dispatch(());
-                }));
-            });
+            // Bursts of socket input coalesce into paced renders in animation frames, so
+            // that 10,000 messages a second do not mean 10,000 renders a second.
+            let pacer = Redraw::new(Callback::from(move |_| dispatcher.dispatch(())));
             let mut d = Devices {
                 list: Vec::new(),
                 next_id: 0,
-                redraw,
+                redraw: pacer.callback(),
+                pacer,
                 saved: String::new(),
                 save_blocked: false,
                 startup_notice: None,
@@ -246,9 +238,14 @@ pub fn app() -> Html {
         });
     }
     {
+        // The render is done: its cost paces the next (effects run after the render).
+        let pacer = devices.borrow().pacer.clone();
+        use_effect(move || pacer.rendered());
+    }
+    {
         // Countdowns move on their own: redraw while any clock is running.
         let devices = devices.clone();
-        let dispatcher = version.dispatcher();
+        let redraw = devices.borrow().redraw.clone();
         use_effect_with((), move |_| {
             let interval = Interval::new(250, move || {
                 let ticking = devices
@@ -257,7 +254,7 @@ pub fn app() -> Html {
                     .iter()
                     .any(|d| d.snapshot().session.running_clocks);
                 if ticking {
-                    dispatcher.dispatch(());
+                    redraw.emit(());
                 }
             });
             move || drop(interval)

@@ -20,19 +20,35 @@ fn bars(values: &[u32], width: f64, height: f64, class: &'static str) -> Html {
 #[function_component(ChartsView)]
 pub fn charts_view(p: &SectionProps) -> Html {
     let l = p.lang;
+    // Folded, nothing is drawn (or counted): the charts cost nothing until opened.
+    let open = use_state(|| false);
+    let on_toggle = {
+        let open = open.clone();
+        Callback::from(move |e: Event| {
+            let el: web_sys::Element = e.target_unchecked_into();
+            open.set(el.has_attribute("open"));
+        })
+    };
+    let total = p.device.read(|s| s.log.messages.len());
+    if total == 0 {
+        return html! {};
+    }
+    if !*open {
+        return html! {
+            <details class="card charts" ontoggle={on_toggle}>
+                <summary><h3>{ l.t("Charts", "图表") }</h3></summary>
+            </details>
+        };
+    }
     // The last minute before the page clock, or before a recording's moment.
     let now = p.now();
-    let (per_second, histogram, total) = p.device.read(|s| {
+    let (per_second, histogram) = p.device.read(|s| {
         let m = &s.log.messages;
         (
             rate(m.iter().rev(), now, 1_000, 60),
             s.log.latency.buckets(),
-            m.len(),
         )
     });
-    if total == 0 {
-        return html! {};
-    }
     let probes: u32 = histogram.iter().map(|(_, c)| *c).sum();
     let labels: Vec<String> = histogram
         .iter()
@@ -47,7 +63,7 @@ pub fn charts_view(p: &SectionProps) -> Html {
         })
         .collect();
     html! {
-        <details class="card charts">
+        <details class="card charts" open=true ontoggle={on_toggle}>
             <summary><h3>{ l.t("Charts", "图表") }</h3></summary>
             <div class="chart-row">
                 <figure data-testid="chart-rate">

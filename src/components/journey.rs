@@ -247,7 +247,7 @@ pub fn journey_view(p: &JourneyProps) -> Html {
                     <select data-testid="journey-pick" onchange={on_pick} aria-label={l.t("Message or probe series to follow", "要跟踪的消息或探测序列")}>
                         <option value="" selected={selected.is_empty()}>{ l.t("— a probe series, a probe or a message —", "— 选择探测序列、探测或消息 —") }</option>
                         { for candidates.iter().map(|c| html! {
-                            <option value={c.value.clone()} selected={c.value == selected}>{ match l {
+                            <option key={c.value.clone()} value={c.value.clone()} selected={c.value == selected}>{ match l {
                                 Lang::En => c.label.clone(),
                                 Lang::ZhCn => c.label.replace("probe series", "探测序列").replace("probe", "探测").replace("device", "设备"),
                             } }</option>

@@ -45,8 +45,10 @@ pub fn messages_view(p: &SectionProps) -> Html {
     let d = p.device.clone();
     let filter = use_state(Filter::default);
     let format = use_state(PayloadFormat::default);
-    let scroll_top = use_state(|| 0i32);
-    let follow = use_state(|| true);
+    // Equal values do not re-render: while the list follows the newest row, the scroll
+    // events its own growth causes change nothing (and the render stays paced).
+    let scroll_top = use_state_eq(|| 0i32);
+    let follow = use_state_eq(|| true);
     // The list's scroll position at the last scroll event: tells the user's moves apart.
     let last_top = use_mut_ref(|| 0i32);
     let selected = use_state(|| None::<u64>);
@@ -135,12 +137,13 @@ pub fn messages_view(p: &SectionProps) -> Html {
             // scroll event (rows arriving faster than frames) is not a reason to stop.
             let went_up = top < *last_top.borrow();
             *last_top.borrow_mut() = top;
-            scroll_top.set(top);
-            if top + el.client_height() >= el.scroll_height() - ROW_PX {
-                follow.set(true);
-            } else if went_up {
-                follow.set(false);
+            let at_bottom = top + el.client_height() >= el.scroll_height() - ROW_PX;
+            let following = at_bottom || (*follow && !went_up);
+            // The position only matters to a list that does not follow.
+            if !following {
+                scroll_top.set(top);
             }
+            follow.set(following);
         })
     };
     let set = |f: fn(&mut Filter, String)| setter(&filter, f);
@@ -218,7 +221,7 @@ pub fn messages_view(p: &SectionProps) -> Html {
                             Callback::from(move |e: KeyboardEvent| if e.key() == "Enter" || e.key() == " " { selected.set(Some(i)) })
                         };
                         html! {
-                            <li data-testid="msg-row" data-topic={m.topic.clone()} data-qos={m.qos.to_string()}
+                            <li key={i} data-testid="msg-row" data-topic={m.topic.clone()} data-qos={m.qos.to_string()}
                                 data-verdict={m.verdict.as_str()} data-dup={if m.dup { "1" } else { "0" }}
                                 data-retain={if m.retain { "1" } else { "0" }}
                                 data-probe-seq={m.probe_seq.map(|s| s.to_string())}

@@ -11,6 +11,9 @@ use yew::prelude::*;
 
 /// Newest rows rendered; the rest stay in memory, in the count and in the export.
 const RENDERED_ROWS: usize = 200;
+/// Folded, the log keeps only its newest rows in the DOM (for automation and a quick open):
+/// a drain adds hundreds of packets per frame, and nobody sees them.
+const FOLDED_ROWS: usize = 20;
 const TYPES: [&str; 14] = [
     "CONNECT",
     "CONNACK",
@@ -48,17 +51,43 @@ pub fn packet_log_view(p: &SectionProps) -> Html {
     let l = p.lang;
     let d = p.device.clone();
     let filter = use_state(Filter::default);
+    let open = use_state(|| false);
+    let shown = if *open { RENDERED_ROWS } else { FOLDED_ROWS };
     let evicted = d.read(|s| s.log.packets.evicted());
-    let (total, matching, rows): (usize, usize, Vec<PacketRow>) = d.read(|s| {
+    // Rows with their absolute index: the key that lets a row stay put as others arrive.
+    let (total, matching, rows): (usize, usize, Vec<(u64, PacketRow)>) = d.read(|s| {
         let all = &s.log.packets;
-        let kept: Vec<&PacketRow> = all.iter().filter(|r| filter.keeps(r)).collect();
-        let from = kept.len().saturating_sub(RENDERED_ROWS);
-        (
-            all.len(),
-            kept.len(),
-            kept[from..].iter().map(|r| (*r).clone()).collect(),
-        )
+        let pick = |i: usize| (all.absolute(i), all.get(i).cloned());
+        if *filter == Filter::default() {
+            let from = all.len().saturating_sub(shown);
+            let rows = (from..all.len())
+                .filter_map(|i| match pick(i) {
+                    (k, Some(r)) => Some((k, r)),
+                    _ => None,
+                })
+                .collect();
+            return (all.len(), all.len(), rows);
+        }
+        let kept: Vec<usize> = (0..all.len())
+            .filter(|i| all.get(*i).is_some_and(|r| filter.keeps(r)))
+            .collect();
+        let from = kept.len().saturating_sub(shown);
+        let rows = kept[from..]
+            .iter()
+            .filter_map(|i| match pick(*i) {
+                (k, Some(r)) => Some((k, r)),
+                _ => None,
+            })
+            .collect();
+        (all.len(), kept.len(), rows)
     });
+    let on_toggle = {
+        let open = open.clone();
+        Callback::from(move |e: Event| {
+            let el: web_sys::Element = e.target_unchecked_into();
+            open.set(el.has_attribute("open"));
+        })
+    };
     let set = |f: fn(&mut Filter, String)| setter(&filter, f);
     let export = {
         let d = d.clone();
@@ -89,7 +118,7 @@ pub fn packet_log_view(p: &SectionProps) -> Html {
     .map(|(v, t)| (AttrValue::from(v), AttrValue::from(t.to_string())))
     .collect();
     html! {
-        <details class="card">
+        <details class="card" ontoggle={on_toggle}>
             <summary><h3>{ l.t("Packet log", "报文日志") }<small data-testid="packet-count" data-total={total.to_string()} data-evicted={evicted.to_string()}>{ format!(" {total}") }
                 if evicted > 0 { { format!(" · {evicted} {}", l.t("oldest dropped", "条最早的已移出")) } }</small></h3></summary>
             <div class="row">
@@ -100,17 +129,30 @@ pub fn packet_log_view(p: &SectionProps) -> Html {
                 if matching > RENDERED_ROWS { <small class="muted">{ format!("{} {RENDERED_ROWS} / {matching}", l.t("showing the newest", "显示最新")) }</small> }
             </div>
             <ol class="packets">
-                { for rows.iter().map(|r| html! {
-                    <li data-testid="packet-row" data-dir={if r.outgoing { "out" } else { "in" }} data-type={r.kind}>
-                        <span class="mono muted">{ time_of_day(r.at) }</span>
-                        <span class={classes!("dir", if r.outgoing { "out" } else { "in" })}>{ if r.outgoing { "→" } else { "←" } }</span>
-                        <b>{ r.kind }</b>
-                        if let Some(id) = r.packet_id { <span class="mono">{ format!("#{id}") }</span> }
-                        <span class="fields">{ &r.fields }</span>
-                        <code class="hex">{ r.hex() }</code>
-                    </li>
-                }) }
+                { for rows.into_iter().map(|(key, row)| html! { <PacketLine {key} {row} /> }) }
             </ol>
         </details>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct PacketLineProps {
+    row: PacketRow,
+}
+
+/// One packet. A component of its own, so that a row already shown is compared, not
+/// rebuilt (its hex dump included), when newer packets arrive.
+#[function_component(PacketLine)]
+fn packet_line(p: &PacketLineProps) -> Html {
+    let r = &p.row;
+    html! {
+        <li data-testid="packet-row" data-dir={if r.outgoing { "out" } else { "in" }} data-type={r.kind}>
+            <span class="mono muted">{ time_of_day(r.at) }</span>
+            <span class={classes!("dir", if r.outgoing { "out" } else { "in" })}>{ if r.outgoing { "→" } else { "←" } }</span>
+            <b>{ r.kind }</b>
+            if let Some(id) = r.packet_id { <span class="mono">{ format!("#{id}") }</span> }
+            <span class="fields">{ &r.fields }</span>
+            <code class="hex">{ r.hex() }</code>
+        </li>
     }
 }

@@ -12,5 +12,6 @@ pub mod panic;
 pub mod recording_file;
 pub mod recording_keeper;
 pub mod recording_store;
+pub mod redraw;
 pub mod socket;
 pub mod storage;

@@ -7,6 +7,7 @@ mod form;
 pub mod glance;
 pub mod latency;
 mod log;
+pub mod pace;
 pub mod payload;
 pub mod preset;
 pub mod profile;

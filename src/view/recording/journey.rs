@@ -221,7 +221,9 @@ pub fn offer(series: &[SeriesSeen], messages: &[(usize, String, Vec<u8>)]) -> Ve
         let text = String::from_utf8_lossy(payload);
         let short: String = text.chars().take(32).collect();
         out.push(Candidate {
-            value: format!("msg:{index}:{topic}:{short}"),
+            // Unique among the offers (they differ in topic or payload), and the same on
+            // every render, so that a pick survives new messages.
+            value: format!("msg:{index}:{topic}:{:016x}", fnv1a(payload)),
             label: format!("device {} · {topic} · {short}", index + 1),
             target: Target::Message {
                 topic: topic.clone(),
@@ -231,6 +233,13 @@ pub fn offer(series: &[SeriesSeen], messages: &[(usize, String, Vec<u8>)]) -> Ve
     }
     out.truncate(MAX_CANDIDATES * 2);
     out
+}
+
+/// FNV-1a, 64 bits: a short, stable name for a payload.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
 }
 
 fn away_text(reason: Option<&CloseReason>) -> (&'static str, Bilingual) {

@@ -806,3 +806,21 @@ fn the_browser_store_puts_the_same_recording_back_together() {
     ));
     assert!(matches!(assemble("{", vec![]), Err(OpenError::Damaged(_))));
 }
+
+#[test]
+fn messages_alike_in_their_first_32_characters_are_two_offers() {
+    // The select finds a pick by its value: two offers with one value would follow the
+    // wrong message (and repeat a key of the list).
+    let head = "{\"temperature\": 21.5, \"humidity\": ";
+    let offered = offer(
+        &[],
+        &[
+            (0, "t".into(), format!("{head}40}}").into_bytes()),
+            (0, "t".into(), format!("{head}41}}").into_bytes()),
+        ],
+    );
+    assert_eq!(offered.len(), 2);
+    assert_ne!(offered[0].value, offered[1].value);
+    let again = offer(&[], &[(0, "t".into(), format!("{head}41}}").into_bytes())]);
+    assert_eq!(again[0].value, offered[1].value, "the same on every render");
+}

@@ -1,0 +1,114 @@
+//! "Something changed" becomes one render in an animation frame, paced by what rendering
+//! costs (`view::pace`): a burst of socket input means a few renders, not one per message,
+//! and the input (and its acks) gets most of the main thread.
+
+use crate::view::pace::RenderPace;
+use gloo_timers::callback::Timeout;
+use std::cell::RefCell;
+use std::rc::Rc;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
+use yew::Callback;
+
+/// Shared by everything that asks for a render (devices, the page clock) and by the page
+/// that reports each render's end.
+#[derive(Clone)]
+pub struct Redraw {
+    inner: Rc<RefCell<Inner>>,
+}
+
+struct Inner {
+    pace: RenderPace,
+    /// A render is already asked for (a timer or a frame is pending).
+    asked: bool,
+    /// The pacing wait before asking for the frame.
+    timer: Option<Timeout>,
+    render: Callback<()>,
+}
+
+fn performance_now() -> f64 {
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map_or(0.0, |p| p.now())
+}
+
+impl Redraw {
+    /// `render` makes the page render (a reducer's dispatch).
+    pub fn new(render: Callback<()>) -> Self {
+        Redraw {
+            inner: Rc::new(RefCell::new(Inner {
+                pace: RenderPace::default(),
+                asked: false,
+                timer: None,
+                render,
+            })),
+        }
+    }
+
+    /// Ask for a render; asks made before it happens are one render.
+    pub fn ask(&self) {
+        let wait = {
+            let mut i = self.inner.borrow_mut();
+            if i.asked {
+                return;
+            }
+            i.asked = true;
+            i.pace.wait(performance_now())
+        };
+        if wait > 0.0 {
+            let me = self.clone();
+            let timer = Timeout::new(wait.ceil() as u32, move || {
+                me.inner.borrow_mut().timer = None;
+                me.in_next_frame();
+            });
+            self.inner.borrow_mut().timer = Some(timer);
+        } else {
+            self.in_next_frame();
+        }
+    }
+
+    /// The page rendered: the time since the frame's start is the render's cost.
+    pub fn rendered(&self) {
+        self.inner.borrow_mut().pace.finished(performance_now());
+    }
+
+    /// As a callback, for whoever only asks.
+    pub fn callback(&self) -> Callback<()> {
+        let me = self.clone();
+        Callback::from(move |_| me.ask())
+    }
+
+    fn in_next_frame(&self) {
+        let me = self.clone();
+        let render = move || {
+            let render = {
+                let mut i = me.inner.borrow_mut();
+                i.asked = false;
+                i.pace.started(performance_now());
+                i.render.clone()
+            };
+            render.emit(());
+        };
+        // A hidden page gets no animation frames: it renders on a timer, as before.
+        let window = web_sys::window().filter(|w| w.document().is_some_and(|d| !d.hidden()));
+        let Some(window) = window else {
+            let timer = Timeout::new(16, render);
+            self.inner.borrow_mut().timer = Some(timer);
+            return;
+        };
+        let frame = Closure::once_into_js(render);
+        if window
+            .request_animation_frame(frame.unchecked_ref())
+            .is_err()
+        {
+            // Never stay asked without a render coming.
+            let me = self.clone();
+            let timer = Timeout::new(16, move || {
+                me.inner.borrow_mut().asked = false;
+                let render = me.inner.borrow().render.clone();
+                render.emit(());
+            });
+            self.inner.borrow_mut().timer = Some(timer);
+        }
+    }
+}
