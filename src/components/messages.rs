@@ -8,6 +8,8 @@ use crate::edge::console;
 use crate::edge::download::download;
 use crate::view::clock::time_of_day;
 use crate::view::export::{messages_csv, messages_json};
+use crate::view::list_window::list_window;
+use crate::view::message_filter::{FilterCache, MessageFilter};
 use crate::view::payload::{render, PayloadFormat};
 use crate::view::MessageRow;
 use web_sys::HtmlElement;
@@ -19,31 +21,13 @@ const ROW_PX: i32 = 48;
 const VIEW_PX: i32 = 336;
 const OVERSCAN: usize = 8;
 
-/// The filters of the list; empty fields match everything.
-#[derive(Clone, PartialEq, Default)]
-struct Filter {
-    topic: String,
-    verdict: String,
-    text: String,
-}
-
-impl Filter {
-    fn is_empty(&self) -> bool {
-        self.topic.is_empty() && self.verdict.is_empty() && self.text.is_empty()
-    }
-
-    fn keeps(&self, m: &MessageRow) -> bool {
-        (self.topic.is_empty() || m.topic.contains(&self.topic))
-            && (self.verdict.is_empty() || m.verdict.as_str() == self.verdict)
-            && (self.text.is_empty() || m.payload_text().contains(&self.text))
-    }
-}
-
 #[function_component(MessagesView)]
 pub fn messages_view(p: &SectionProps) -> Html {
     let l = p.lang;
     let d = p.device.clone();
-    let filter = use_state(Filter::default);
+    let filter = use_state(MessageFilter::default);
+    // The rows the filter keeps, kept up to date as rows arrive (of this device's list).
+    let cache = use_mut_ref(|| (d.clone(), FilterCache::default()));
     let format = use_state(PayloadFormat::default);
     // Equal values do not re-render: while the list follows the newest row, the scroll
     // events its own growth causes change nothing (and the render stays paced).
@@ -54,38 +38,32 @@ pub fn messages_view(p: &SectionProps) -> Html {
     let selected = use_state(|| None::<u64>);
     let list_ref = use_node_ref();
 
-    // Indices of the rows that pass the filter, and the window of them in view.
+    // The rows that pass the filter, and the window of them in view.
     let (total, matching, window, summaries) = d.read(|s| {
         let all = &s.log.messages;
-        let matching: Vec<usize> = if filter.is_empty() {
-            Vec::new()
-        } else {
-            (0..all.len())
-                .filter(|i| all.get(*i).is_some_and(|m| filter.keeps(m)))
-                .collect()
-        };
-        let count = if filter.is_empty() {
-            all.len()
-        } else {
-            matching.len()
-        };
-        let visible = (VIEW_PX / ROW_PX) as usize + 1;
-        let first = if *follow {
-            count.saturating_sub(visible)
-        } else {
-            (*scroll_top / ROW_PX).max(0) as usize
-        };
-        let start = first.saturating_sub(OVERSCAN);
-        let end = (first + visible + OVERSCAN).min(count);
-        let index = |k: usize| if filter.is_empty() { k } else { matching[k] };
+        let mut cache = cache.borrow_mut();
+        if cache.0 != d {
+            *cache = (d.clone(), FilterCache::default());
+        }
+        let kept = (!filter.is_empty()).then(|| cache.1.kept(&filter, all));
+        let count = kept.map_or(all.len(), |k| k.len());
+        let w = list_window(
+            count,
+            *follow,
+            f64::from(*scroll_top),
+            f64::from(ROW_PX),
+            f64::from(VIEW_PX),
+            OVERSCAN,
+        );
+        let absolute = |k: usize| kept.map_or(all.absolute(k), |kept| kept[k]);
         // Rows carry their absolute index, so a selection survives evictions before it.
-        let window: Vec<(u64, MessageRow)> = (start..end)
-            .filter_map(|k| Some((all.absolute(index(k)), all.get(index(k))?.clone())))
+        let rows: Vec<(u64, MessageRow)> = (w.start..w.end)
+            .filter_map(|k| Some((absolute(k), all.get_absolute(absolute(k))?.clone())))
             .collect();
         (
             all.len(),
             count,
-            (start, window),
+            (w, rows),
             // Each series with its story, told from this device's events.
             p.snapshot
                 .session
@@ -95,7 +73,7 @@ pub fn messages_view(p: &SectionProps) -> Html {
                 .collect::<Vec<_>>(),
         )
     });
-    let (start, rows) = window;
+    let (geometry, rows) = window;
     let evicted = d.read(|s| s.log.messages.evicted());
     let manual_ack = p.snapshot.session.manual_ack;
     let on_manual_ack = {
@@ -118,10 +96,12 @@ pub fn messages_view(p: &SectionProps) -> Html {
         // Follow the newest row while the user has not scrolled up.
         let list_ref = list_ref.clone();
         let follow = *follow;
+        // The list's height is known: no layout is read to find the bottom.
+        let bottom = geometry.height_px as i32;
         use_effect(move || {
             if follow {
                 if let Some(el) = list_ref.cast::<HtmlElement>() {
-                    el.set_scroll_top(el.scroll_height());
+                    el.set_scroll_top(bottom);
                 }
             }
         });
@@ -146,13 +126,14 @@ pub fn messages_view(p: &SectionProps) -> Html {
             follow.set(following);
         })
     };
-    let set = |f: fn(&mut Filter, String)| setter(&filter, f);
+    let set = |f: fn(&mut MessageFilter, String)| setter(&filter, f);
     let export = |json: bool| {
         let d = d.clone();
         let filter = (*filter).clone();
         Callback::from(move |_| {
             let text = d.read(|s| {
-                let rows = s.log.messages.iter().filter(|m| filter.keeps(m));
+                let matcher = filter.matcher();
+                let rows = s.log.messages.iter().filter(|m| matcher.keeps(m));
                 if json {
                     messages_json(rows)
                 } else {
@@ -212,7 +193,7 @@ pub fn messages_view(p: &SectionProps) -> Html {
             <div class="messages-wrap">
             <div class="messages-scroll" data-testid="msg-list" ref={list_ref} onscroll={on_scroll} style={format!("max-height:{VIEW_PX}px")} tabindex="0"
                 aria-label={l.t("Messages, newest last", "消息列表,最新在下")}>
-                <ol class="messages" style={format!("height:{}px;padding-top:{}px", matching as i32 * ROW_PX, start as i32 * ROW_PX)}>
+                <ol class="messages" style={format!("height:{}px;padding-top:{}px", geometry.height_px.round(), geometry.pad_top_px.round())}>
                     { for rows.into_iter().map(|(i, m)| {
                         let select = { let selected = selected.clone(); Callback::from(move |_| selected.set(Some(i))) };
                         let evidence = l.text(&m.evidence.text());
@@ -221,7 +202,7 @@ pub fn messages_view(p: &SectionProps) -> Html {
                             Callback::from(move |e: KeyboardEvent| if e.key() == "Enter" || e.key() == " " { selected.set(Some(i)) })
                         };
                         html! {
-                            <li key={i} data-testid="msg-row" data-topic={m.topic.clone()} data-qos={m.qos.to_string()}
+                            <li data-testid="msg-row" data-topic={m.topic.clone()} data-qos={m.qos.to_string()}
                                 data-verdict={m.verdict.as_str()} data-dup={if m.dup { "1" } else { "0" }}
                                 data-retain={if m.retain { "1" } else { "0" }}
                                 data-probe-seq={m.probe_seq.map(|s| s.to_string())}

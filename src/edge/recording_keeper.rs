@@ -2,9 +2,10 @@
 //! and at once when the page is hidden or closed (`pagehide`, `visibilitychange` to
 //! hidden), so that a reload right after a burst of messages loses none of them.
 //!
-//! Design: while the page runs, one write at a time. What a write takes is marked as sent
-//! when it starts, so the write made at pagehide while another is still in flight does not
-//! repeat its lines; a write that fails gives them back. IndexedDB runs transactions over
+//! Design: while the page runs, a few writes at a time, each of a bounded number of lines.
+//! What a write takes is marked as sent when it starts, so a write made while another is
+//! still in flight (at pagehide, or under a flood) does not repeat its lines; a write that
+//! fails gives them back unless a later write took more. IndexedDB runs transactions over
 //! the same stores in the order they were made, so the lines land in order.
 
 use super::clock::now;
@@ -12,7 +13,7 @@ use super::device::Device;
 use super::recording_store::Store;
 use crate::view::recording::Recorder;
 use ackscope_core::time::Millis;
-use gloo_timers::callback::Interval;
+use gloo_timers::callback::{Interval, Timeout};
 use std::cell::Cell;
 use std::rc::Rc;
 use wasm_bindgen::closure::Closure;
@@ -20,8 +21,16 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::spawn_local;
 use yew::Callback;
 
-/// How often the running recording is written while the page is in view.
-const EVERY_MS: u32 = 1_000;
+/// How often the running recording is written while the page is in view. A write is one
+/// task (the lines made into one string and put): at 16,000 messages a second, writing
+/// every second made 40 to 136 ms tasks, long frames (measured with tests/bench).
+const EVERY_MS: u32 = 250;
+/// The most lines one write takes while the page is in view (about 8 ms of work here); a
+/// backlog goes out over the next writes. Leaving takes all.
+const MOST_LINES: usize = 8_192;
+/// Writes in flight at once while the page is in view. Under a flood a commit takes up to a
+/// second here: one write at a time would fall behind what the page records.
+const MOST_WRITING: u32 = 4;
 
 /// The store's metadata JSON of the live devices at a moment.
 pub type Meta = fn(&[Device], &Recorder, Millis) -> String;
@@ -107,12 +116,20 @@ fn flush(inner: &Rc<Inner>, leaving: bool) {
         devices.len(),
     );
     let before = inner.sent.get();
-    if state == before || state.0 == 1 || (inner.writing.get() > 0 && !leaving) {
+    if state == before || state.0 == 1 || (inner.writing.get() >= MOST_WRITING && !leaving) {
         return;
     }
     let at = now();
     let meta = (inner.meta)(&devices, &inner.recorder, at);
-    let lines = inner.recorder.lines_from(before.0, usize::MAX);
+    let most = if leaving { usize::MAX } else { MOST_LINES };
+    let lines = inner.recorder.lines_from(before.0, most);
+    // Taken up to its last line: the rest is the next write's, which comes at once (a task
+    // of its own, so that frames and socket input get their turns in between).
+    let backlog = lines.len() == most;
+    let state = match lines.last() {
+        Some(last) if backlog => (last.seq + 1, state.1, state.2),
+        _ => state,
+    };
     let (kept, _) = inner.recorder.counts();
     let write = inner
         .store
@@ -120,11 +137,22 @@ fn flush(inner: &Rc<Inner>, leaving: bool) {
     inner.sent.set(state);
     inner.writing.set(inner.writing.get() + 1);
     let inner = inner.clone();
+    if backlog {
+        let next = inner.clone();
+        Timeout::new(0, move || flush(&next, false)).forget();
+    }
+    let inner = inner.clone();
     spawn_local(async move {
         // Given back unless a later write has taken more since (its lines would repeat).
-        if write.await.is_err() && inner.sent.get() == state {
+        let written = write.await.is_ok();
+        if !written && inner.sent.get() == state {
             inner.sent.set(before);
         }
         inner.writing.set(inner.writing.get().saturating_sub(1));
+        // (A failed write waits for the next tick: no loop of failures.)
+        if backlog && written {
+            // The writes in flight may have held the follow-up back.
+            flush(&inner, false);
+        }
     });
 }

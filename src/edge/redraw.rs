@@ -47,24 +47,14 @@ impl Redraw {
 
     /// Ask for a render; asks made before it happens are one render.
     pub fn ask(&self) {
-        let wait = {
+        {
             let mut i = self.inner.borrow_mut();
             if i.asked {
                 return;
             }
             i.asked = true;
-            i.pace.wait(performance_now())
-        };
-        if wait > 0.0 {
-            let me = self.clone();
-            let timer = Timeout::new(wait.ceil() as u32, move || {
-                me.inner.borrow_mut().timer = None;
-                me.in_next_frame();
-            });
-            self.inner.borrow_mut().timer = Some(timer);
-        } else {
-            self.in_next_frame();
         }
+        self.in_next_frame();
     }
 
     /// The page rendered: the time since the frame's start is the render's cost.
@@ -78,9 +68,17 @@ impl Redraw {
         Callback::from(move |_| me.ask())
     }
 
+    /// Renders in the first animation frame the pace allows. Frames, not a timer, count the
+    /// wait: a flood of socket input can hold frames back by 100 ms and more, and a render
+    /// timed to the pace would then wait for one more of them.
     fn in_next_frame(&self) {
         let me = self.clone();
-        let render = move || {
+        let frame = move || {
+            let waited_enough = me.inner.borrow().pace.wait(performance_now()) <= 0.0;
+            if !waited_enough {
+                me.in_next_frame();
+                return;
+            }
             let render = {
                 let mut i = me.inner.borrow_mut();
                 i.asked = false;
@@ -89,25 +87,15 @@ impl Redraw {
             };
             render.emit(());
         };
-        // A hidden page gets no animation frames: it renders on a timer, as before.
+        // A hidden page gets no animation frames: it renders on a timer.
         let window = web_sys::window().filter(|w| w.document().is_some_and(|d| !d.hidden()));
-        let Some(window) = window else {
-            let timer = Timeout::new(16, render);
-            self.inner.borrow_mut().timer = Some(timer);
-            return;
-        };
-        let frame = Closure::once_into_js(render);
-        if window
-            .request_animation_frame(frame.unchecked_ref())
-            .is_err()
-        {
-            // Never stay asked without a render coming.
-            let me = self.clone();
-            let timer = Timeout::new(16, move || {
-                me.inner.borrow_mut().asked = false;
-                let render = me.inner.borrow().render.clone();
-                render.emit(());
-            });
+        let asked = window.is_some_and(|w| {
+            let frame = Closure::once_into_js(frame.clone());
+            w.request_animation_frame(frame.unchecked_ref()).is_ok()
+        });
+        if !asked {
+            let wait = self.inner.borrow().pace.wait(performance_now());
+            let timer = Timeout::new(wait.ceil() as u32, frame);
             self.inner.borrow_mut().timer = Some(timer);
         }
     }

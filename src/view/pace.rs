@@ -1,12 +1,15 @@
 //! How often the page redraws while input pours in. A render is paid on the main thread,
 //! where the socket input and its acks wait: the page renders at most once per animation
-//! frame, spends at most a third of its time rendering, and still shows new counts at least
-//! every `MAX_GAP_MS`.
+//! frame and at most every `MIN_GAP_MS` (20 a second is smooth for counts that race), spends
+//! at most a quarter of its time rendering, and still shows new counts at least every
+//! `MAX_GAP_MS`. After a quiet spell the next render waits for nothing but a frame.
 
 /// The longest the page waits between two renders, whatever rendering costs.
 pub const MAX_GAP_MS: f64 = 100.0;
+/// The shortest time between the starts of two renders.
+pub const MIN_GAP_MS: f64 = 50.0;
 /// Rendering's share of the time is at most 1 / `BUDGET_FACTOR`.
-const BUDGET_FACTOR: f64 = 3.0;
+const BUDGET_FACTOR: f64 = 4.0;
 
 /// The cost of the last render and when it started, in `performance.now()` milliseconds.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -21,7 +24,7 @@ impl RenderPace {
         let Some(started) = self.started else {
             return 0.0;
         };
-        let gap = (self.cost * BUDGET_FACTOR).min(MAX_GAP_MS);
+        let gap = (self.cost * BUDGET_FACTOR).clamp(MIN_GAP_MS, MAX_GAP_MS);
         (started + gap - now).max(0.0)
     }
 
@@ -48,21 +51,30 @@ mod tests {
     }
 
     #[test]
-    fn a_cheap_render_lets_the_next_come_in_the_next_frame() {
+    fn a_cheap_render_is_followed_by_the_next_after_the_min_gap() {
         let mut p = RenderPace::default();
         p.started(1_000.0);
         p.finished(1_002.0);
-        assert_eq!(p.wait(1_016.0), 0.0);
+        assert_eq!(p.wait(1_016.0), MIN_GAP_MS - 16.0);
+        assert_eq!(p.wait(1_000.0 + MIN_GAP_MS), 0.0);
     }
 
     #[test]
-    fn a_costly_render_keeps_rendering_to_a_third_of_the_time() {
+    fn after_a_quiet_spell_a_render_waits_for_nothing() {
+        let mut p = RenderPace::default();
+        p.started(1_000.0);
+        p.finished(1_030.0);
+        assert_eq!(p.wait(5_000.0), 0.0);
+    }
+
+    #[test]
+    fn a_costly_render_keeps_rendering_to_a_quarter_of_the_time() {
         let mut p = RenderPace::default();
         p.started(1_000.0);
         p.finished(1_020.0);
-        // 20 ms of rendering: the next starts 60 ms after this one started.
-        assert_eq!(p.wait(1_020.0), 40.0);
-        assert_eq!(p.wait(1_070.0), 0.0);
+        // 20 ms of rendering: the next starts 80 ms after this one started.
+        assert_eq!(p.wait(1_020.0), 60.0);
+        assert_eq!(p.wait(1_080.0), 0.0);
     }
 
     #[test]
@@ -74,9 +86,9 @@ mod tests {
     }
 
     #[test]
-    fn a_render_that_never_reported_its_end_paces_nothing() {
+    fn a_render_that_never_reported_its_end_is_paced_as_a_cheap_one() {
         let mut p = RenderPace::default();
         p.started(1_000.0);
-        assert_eq!(p.wait(1_016.0), 0.0);
+        assert_eq!(p.wait(1_016.0), MIN_GAP_MS - 16.0);
     }
 }
