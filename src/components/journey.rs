@@ -15,6 +15,10 @@ use std::rc::Rc;
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 
+/// The offers in the picker follow the devices at most this often: under a flood every
+/// render would replace all fifty "latest message" options (measured: a tenth of a render).
+const OFFERS_EVERY_MS: Millis = 1_000;
+
 const LEFT: f64 = 96.0;
 const LANE_W: f64 = 190.0;
 const TOP: f64 = 46.0;
@@ -206,7 +210,30 @@ pub fn journey_view(p: &JourneyProps) -> Html {
             )));
         })
     };
-    let candidates = offered(&p.devices);
+    // (made at, for which source and devices, the offers); a render inside the pause sets a
+    // timer so that what arrived in it is offered once the pause is over.
+    let offers = use_mut_ref(|| (Millis::MIN, String::new(), 0usize, Vec::<Candidate>::new()));
+    let catch_up = use_mut_ref(|| None::<gloo_timers::callback::Timeout>);
+    let refresh = use_force_update();
+    let candidates = {
+        let mut o = offers.borrow_mut();
+        let at = now();
+        let same_page = o.1 == p.source && o.2 == p.devices.len();
+        if !same_page || at.saturating_sub(o.0) >= OFFERS_EVERY_MS {
+            *o = (at, p.source.clone(), p.devices.len(), offered(&p.devices));
+        } else if catch_up.borrow().is_none() {
+            let wait = OFFERS_EVERY_MS - at.saturating_sub(o.0);
+            let (slot, refresh) = (catch_up.clone(), refresh.clone());
+            *catch_up.borrow_mut() = Some(gloo_timers::callback::Timeout::new(
+                u32::try_from(wait).unwrap_or(0),
+                move || {
+                    slot.borrow_mut().take();
+                    refresh.force_update();
+                },
+            ));
+        }
+        o.3.clone()
+    };
     let on_pick = {
         let (target, reload, candidates) = (target.clone(), reload.clone(), candidates.clone());
         Callback::from(move |e: web_sys::Event| {

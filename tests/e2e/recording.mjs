@@ -121,6 +121,10 @@ export const scenarios = [
       await rx.click('connect');
       await rx.waitState('connected');
       await rx.waitMessages(5);
+      // The return's SUBSCRIBE is answered after the stored messages: the live facts are read
+      // once its SUBACK is on screen (renders are paced, so it may come a frame or two later).
+      await page.waitForFunction(() => document.querySelectorAll(
+        '[data-testid="device"][data-index="0"] [data-testid="packet-row"][data-dir="in"][data-type="SUBACK"]').length >= 2);
       await page.locator('[data-testid="diag-finding"][data-rule="auth-shape"]').waitFor();
       await page.locator('[data-testid="diag-finding"][data-rule="clean-session"]').waitFor();
       const series = await rx.el('probe-summary').getAttribute('data-series');
