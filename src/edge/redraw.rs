@@ -19,9 +19,9 @@ pub struct Redraw {
 
 struct Inner {
     pace: RenderPace,
-    /// A render is already asked for (a timer or a frame is pending).
+    /// A render is already asked for (a frame, or a timer on a hidden page, is pending).
     asked: bool,
-    /// The pacing wait before asking for the frame.
+    /// A hidden page's render timer.
     timer: Option<Timeout>,
     render: Callback<()>,
 }
@@ -57,7 +57,7 @@ impl Redraw {
         self.in_next_frame();
     }
 
-    /// The page rendered: the time since the frame's start is the render's cost.
+    /// The page rendered: the time since the render started is its cost.
     pub fn rendered(&self) {
         self.inner.borrow_mut().pace.finished(performance_now());
     }
