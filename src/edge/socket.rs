@@ -188,6 +188,12 @@ impl BrowserSocket {
         Ok(())
     }
 
+    /// Sends what the outbox holds now: the page has handled the input it had (the end of a
+    /// drain step), so the acks waiting in it need not wait for the posted flush as well.
+    pub fn flush_now(&self) {
+        self.out.flush();
+    }
+
     /// Closes without a DISCONNECT packet (what was sent before goes first); handlers are
     /// detached so nothing fires later.
     pub fn close(self) {
