@@ -57,28 +57,17 @@ pub fn packet_log_view(p: &SectionProps) -> Html {
     // Rows with their absolute index: the key that lets a row stay put as others arrive.
     let (total, matching, rows): (usize, usize, Vec<(u64, PacketRow)>) = d.read(|s| {
         let all = &s.log.packets;
-        let pick = |i: usize| (all.absolute(i), all.get(i).cloned());
+        let pick = |i: &usize| all.get(*i).map(|r| (all.absolute(*i), r.clone()));
         if *filter == Filter::default() {
             let from = all.len().saturating_sub(shown);
-            let rows = (from..all.len())
-                .filter_map(|i| match pick(i) {
-                    (k, Some(r)) => Some((k, r)),
-                    _ => None,
-                })
-                .collect();
+            let rows = (from..all.len()).filter_map(|i| pick(&i)).collect();
             return (all.len(), all.len(), rows);
         }
         let kept: Vec<usize> = (0..all.len())
             .filter(|i| all.get(*i).is_some_and(|r| filter.keeps(r)))
             .collect();
         let from = kept.len().saturating_sub(shown);
-        let rows = kept[from..]
-            .iter()
-            .filter_map(|i| match pick(*i) {
-                (k, Some(r)) => Some((k, r)),
-                _ => None,
-            })
-            .collect();
+        let rows = kept[from..].iter().filter_map(pick).collect();
         (all.len(), kept.len(), rows)
     });
     let on_toggle = {

@@ -130,13 +130,16 @@ fn flush(inner: &Rc<Inner>, leaving: bool) {
         Some(last) if backlog => (last.seq + 1, state.1, state.2),
         _ => state,
     };
+    // The run's record counts the events the store holds once this write lands, not those
+    // still waiting for the next writes.
     let (kept, _) = inner.recorder.counts();
+    let waiting = inner.recorder.next_seq().saturating_sub(state.0);
+    let stored = kept.saturating_sub(usize::try_from(waiting).unwrap_or(usize::MAX));
     let write = inner
         .store
-        .save(inner.run, &meta, kept, &lines, state.1, at as f64);
+        .save(inner.run, &meta, stored, &lines, state.1, at as f64);
     inner.sent.set(state);
     inner.writing.set(inner.writing.get() + 1);
-    let inner = inner.clone();
     if backlog {
         let next = inner.clone();
         Timeout::new(0, move || flush(&next, false)).forget();
