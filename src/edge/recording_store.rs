@@ -12,7 +12,7 @@
 //! settings are the export's (no secrets).
 
 use crate::view::recording::Line;
-use js_sys::{Array, Object, Promise, Reflect};
+use js_sys::{Array, Object, Promise, Reflect, Uint8Array};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -247,20 +247,22 @@ impl Store {
         }
         // One record per save, keyed by its last seq: a put per event halved the page's
         // drain speed and made 800 ms frames (measured with tests/bench). Lines are
-        // `device \t json` joined by newlines (serde_json escapes both inside strings).
+        // `device \t json` joined by newlines (serde_json escapes both inside strings), kept
+        // as UTF-8 bytes: a string would be decoded into JavaScript's UTF-16 on the way, a
+        // tenth of the page's time per message in a drain (measured with a CPU profile).
         let kept: Vec<&Line> = lines.iter().filter(|l| l.seq >= first_kept).collect();
         if let Some(last) = kept.last() {
-            let mut batch = String::with_capacity(kept.iter().map(|l| l.json.len() + 8).sum());
+            let mut batch = Vec::with_capacity(kept.iter().map(|l| l.json.len() + 8).sum());
             for l in &kept {
-                batch.push_str(&l.device.to_string());
-                batch.push('\t');
-                batch.push_str(&l.json);
-                batch.push('\n');
+                batch.extend_from_slice(l.device.to_string().as_bytes());
+                batch.push(b'\t');
+                batch.extend_from_slice(l.json.as_bytes());
+                batch.push(b'\n');
             }
             let o = Object::new();
             set(&o, "run", &run.into())?;
             set(&o, "seq", &(last.seq as f64).into())?;
-            set(&o, "batch", &JsValue::from_str(&batch))?;
+            set(&o, "batch", &Uint8Array::from(batch.as_slice()).into())?;
             store.put(&o).map_err(js_err)?;
         }
         let r = Object::new();
@@ -293,7 +295,13 @@ impl Store {
         .await?;
         let mut out = Vec::new();
         for v in Array::from(&all).iter() {
-            if let Some(batch) = get(&v, "batch").as_string() {
+            let batch = get(&v, "batch");
+            // Bytes since this page measured the string's cost; a string before.
+            let batch = match batch.dyn_ref::<Uint8Array>() {
+                Some(bytes) => Some(String::from_utf8_lossy(&bytes.to_vec()).into_owned()),
+                None => batch.as_string(),
+            };
+            if let Some(batch) = batch {
                 out.extend(batch.lines().filter_map(|line| {
                     let (device, json) = line.split_once('\t')?;
                     Some((device.parse().ok()?, json.to_string()))

@@ -65,7 +65,7 @@ pub struct PacketRow {
     pub kind: &'static str,
     pub packet_id: Option<u16>,
     pub fields: String,
-    /// The packet's first bytes (at most 256): the hex dump is made when shown.
+    /// The packet's first bytes (at most `HEAD_BYTES`): the hex dump is made when shown.
     pub head: Vec<u8>,
     /// The packet's full length in bytes.
     pub len: usize,
@@ -87,17 +87,33 @@ impl PacketRow {
             outgoing: r.direction == ackscope_core::session::Direction::Out,
             kind: r.summary.kind.as_str(),
             packet_id: r.summary.packet_id,
-            fields: r
-                .summary
-                .fields
-                .iter()
-                .map(|(k, v)| format!("{k}={v}"))
-                .collect::<Vec<_>>()
-                .join(" "),
-            head: r.raw[..r.raw.len().min(256)].to_vec(),
+            fields: fields_line(&r.summary.fields),
             len: r.raw.len(),
+            // The record's own bytes when they fit (most packets): no copy.
+            head: if r.raw.len() <= HEAD_BYTES {
+                r.raw
+            } else {
+                r.raw[..HEAD_BYTES].to_vec()
+            },
         }
     }
+}
+
+/// The packet's bytes a row keeps for its hex dump.
+const HEAD_BYTES: usize = 256;
+
+/// `name=value` pairs joined by spaces, in one string (one per packet, under a flood).
+fn fields_line(fields: &[(&'static str, String)]) -> String {
+    let mut line = String::with_capacity(fields.iter().map(|(k, v)| k.len() + v.len() + 2).sum());
+    for (i, (k, v)) in fields.iter().enumerate() {
+        if i > 0 {
+            line.push(' ');
+        }
+        line.push_str(k);
+        line.push('=');
+        line.push_str(v);
+    }
+    line
 }
 
 /// A line for the status area and the timeline: both languages, and whether it is bad news.
