@@ -151,6 +151,12 @@ export class Page {
     return r.result.value;
   }
 
+  /** Runs a full garbage collection in the page (HeapProfiler.collectGarbage; the domain is
+   * not enabled, so nothing else is traced). */
+  async collectGarbage() {
+    await this.browser.send('HeapProfiler.collectGarbage', {}, this.sessionId);
+  }
+
   async close() {
     try { await this.browser.send('Target.closeTarget', { targetId: this.targetId }); } catch { /* gone */ }
   }

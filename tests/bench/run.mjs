@@ -619,13 +619,21 @@ async function held() {
     log(`   fill: ${fmt(listed)} of ${fmt(heldSize)} listed in ${fmt(secs, 1)} s (${fmt(listed / secs)} msg/s, publishers included)${listed < heldSize ? `: stopped after BENCH_HELD_MAX_S=${heldMaxS} s` : ''}`);
     if (lost || sockets > 1) log(`   during the fill: ${fmt(lost)} messages published and never listed; the page opened ${sockets} WebSockets (1 = it never reconnected)`);
     await sleep(1000);
-    const mem = await page.evaluate(`({ js: performance.memory?.usedJSHeapSize ?? null,
+    const memNow = `({ js: performance.memory?.usedJSHeapSize ?? null,
       wasm: window.__benchWasm?.memory?.buffer?.byteLength ?? null, dom: document.getElementsByTagName('*').length,
-      evicted: Number(__bench.el('msg-count').dataset.evicted ?? 0) })`);
+      evicted: Number(__bench.el('msg-count').dataset.evicted ?? 0) })`;
+    const mem = await page.evaluate(memNow);
+    // What the page holds: the JS heap after a full collection (before it, the heap also
+    // counts garbage not yet collected, which depends on when V8 last ran a GC). The wasm
+    // memory never shrinks: it is the high-water mark either way.
+    await page.collectGarbage();
+    const held = await page.evaluate(memNow);
     const mib = (b) => (b == null ? '-' : `${fmt(b / 1048576, 1)} MB`);
-    const sum = mem.js != null && mem.wasm != null ? mem.js + mem.wasm : null;
-    log(`   memory: JS heap ${mib(mem.js)} + wasm memory ${mib(mem.wasm)} = ${mib(sum)}; DOM elements ${fmt(mem.dom)}; evicted ${fmt(mem.evicted)}`);
-    target(`${fmt(heldSize)} messages held under 300 MB (JS heap + wasm memory)`, sum == null ? null : sum < 300 * 1048576, mib(sum));
+    const jsAndWasm = (m) => (m.js != null && m.wasm != null ? m.js + m.wasm : null);
+    const sum = jsAndWasm(held);
+    log(`   memory: JS heap ${mib(mem.js)} + wasm memory ${mib(mem.wasm)} = ${mib(jsAndWasm(mem))} at rest; DOM elements ${fmt(mem.dom)}; evicted ${fmt(mem.evicted)}`);
+    log(`   held (after a full garbage collection): JS heap ${mib(held.js)} + wasm memory ${mib(held.wasm)} = ${mib(sum)}`);
+    target(`${fmt(heldSize)} messages held under 300 MB (JS heap after a GC + wasm memory)`, sum == null ? null : sum < 300 * 1048576, mib(sum));
 
     const filter = await page.evaluate(`(async () => {
       const B = __bench;
@@ -644,27 +652,42 @@ async function held() {
     log(`   filter: no match shown after ${ms(filter.shown)}, next frame at ${ms(filter.frame)}; clearing it took ${ms(filter.cleared)}`);
     target('filter under 200 ms', filter.frame < 200, ms(filter.frame));
 
+    // Two measures per frame: the interval between animation frames (at 60 Hz it is 16.7 ms
+    // plus vsync jitter whenever no frame is dropped, so its p95 cannot be under 16.7 ms),
+    // and the frame's work: from the frame's start (the requestAnimationFrame timestamp; the
+    // scroll handlers run in the same rendering step, before it) to the main thread being
+    // free again (a task posted from the frame runs after its style, layout and paint).
     const scroll = await page.evaluate(`(async () => {
       const list = document.querySelector('.messages-scroll');
       if (!list) return null;
-      const deltas = [];
+      const frame = () => new Promise((res) => requestAnimationFrame((start) => {
+        const ch = new MessageChannel();
+        ch.port1.onmessage = () => res({ start, free: performance.now() });
+        ch.port2.postMessage(0);
+      }));
+      const deltas = [], work = [];
       list.scrollTop = 0;
-      let last = await __bench.frame();
+      let last = (await frame()).start;
       for (let i = 0; i < 180; i += 1) {
         list.scrollTop = (i / 180) * list.scrollHeight;
-        const t = await __bench.frame();
-        deltas.push(t - last); last = t;
+        const f = await frame();
+        deltas.push(f.start - last); last = f.start;
+        work.push(f.free - f.start);
       }
-      deltas.sort((a, b) => a - b);
-      const pct = (p) => deltas[Math.min(deltas.length - 1, Math.floor(p * deltas.length))];
+      const sorted = (xs) => [...xs].sort((a, b) => a - b);
+      const pct = (xs, p) => xs[Math.min(xs.length - 1, Math.floor(p * xs.length))];
+      const d = sorted(deltas), w = sorted(work);
       // A frame dropped shows as a delta of two frame intervals (or more); vsync jitter of a
       // millisecond or two does not.
-      const dropped = deltas.filter((d) => d > 1.5 * pct(0.5)).length;
-      return { p50: pct(0.5), p95: pct(0.95), max: deltas[deltas.length - 1], dropped, frames: deltas.length };
+      const dropped = d.filter((x) => x > 1.5 * pct(d, 0.5)).length;
+      return { p50: pct(d, 0.5), p95: pct(d, 0.95), max: d[d.length - 1], dropped, frames: d.length,
+        work50: pct(w, 0.5), work95: pct(w, 0.95), workMax: w[w.length - 1] };
     })()`);
     if (scroll) {
-      log(`   scroll: frame time p50 ${fmt(scroll.p50, 1)} ms, p95 ${fmt(scroll.p95, 1)} ms, max ${fmt(scroll.max, 1)} ms; frames dropped (over 1.5 x p50): ${scroll.dropped} of ${scroll.frames}`);
-      target('scroll p95 under 16.7 ms', scroll.p95 < 16.7, `${fmt(scroll.p95, 1)} ms`);
+      log(`   scroll: frame interval p50 ${fmt(scroll.p50, 1)} ms, p95 ${fmt(scroll.p95, 1)} ms, max ${fmt(scroll.max, 1)} ms; frames dropped (over 1.5 x p50): ${scroll.dropped} of ${scroll.frames}`);
+      log(`   scroll: frame work (frame start to main thread free) p50 ${fmt(scroll.work50, 1)} ms, p95 ${fmt(scroll.work95, 1)} ms, max ${fmt(scroll.workMax, 1)} ms`);
+      target('scroll p95 under 16.7 ms (frame work; no frame dropped)', scroll.work95 < 16.7 && scroll.dropped === 0,
+        `frame work p95 ${fmt(scroll.work95, 1)} ms, ${scroll.dropped} of ${scroll.frames} frames dropped (frame interval p95 ${fmt(scroll.p95, 1)} ms)`);
     } else {
       log('   scroll: no .messages-scroll element found');
     }
