@@ -27,9 +27,12 @@
 //   BENCH_LOADS=5             page loads for the first-render time
 //   BENCH_PUBLISHERS=4        mosquitto_pub processes that fill a queue (the drain, the held run)
 //   BENCH_ONLY=weight,drain,burst,live,held   a subset of the scenarios, in this order
+//   BENCH_PROFILE=dir         also write a CPU profile of ackscope's part of the drain and the
+//                             8-device run to dir/*.cpuprofile (the Profiler slows the page:
+//                             figures of a profiled run are not comparable)
 //   BENCH_DIST=dist           the build to measure (scripts/build.sh writes dist/)
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync, constants as zlibConst } from 'node:zlib';
@@ -57,6 +60,7 @@ const loads = Number(env('BENCH_LOADS', 5));
 const publishers = Math.max(1, Number(env('BENCH_PUBLISHERS', 4)));
 const only = env('BENCH_ONLY', 'weight,drain,burst,live,held').split(',');
 const dist = path.resolve(env('BENCH_DIST', path.join(root, 'dist')));
+const profileDir = process.env.BENCH_PROFILE ? path.resolve(process.env.BENCH_PROFILE) : null;
 const inpage = readFileSync(path.join(here, 'inpage.js'), 'utf8');
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -68,6 +72,24 @@ const verdict = (ok) => (ok == null ? 'unknown' : ok ? 'met' : 'NOT met');
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s.length ? s[Math.floor((s.length - 1) / 2)] : null; };
 const log = (s = '') => console.log(s);
 const targets = [];
+
+/** Runs `measure`; with BENCH_PROFILE set and a page, under the CDP Profiler, saved as dir/name.cpuprofile. */
+async function profiled(page, name, measure) {
+  if (!profileDir || !page) return measure();
+  const b = page.browser; const sid = page.sessionId;
+  await b.send('Profiler.enable', {}, sid);
+  await b.send('Profiler.setSamplingInterval', { interval: 200 }, sid);
+  await b.send('Profiler.start', {}, sid);
+  try {
+    return await measure();
+  } finally {
+    const { profile } = await b.send('Profiler.stop', {}, sid);
+    await b.send('Profiler.disable', {}, sid);
+    mkdirSync(profileDir, { recursive: true });
+    writeFileSync(path.join(profileDir, `${name}.cpuprofile`), JSON.stringify(profile));
+    log(`   (CPU profile: ${path.join(profileDir, `${name}.cpuprofile`)})`);
+  }
+}
 const target = (what, ok, detail) => { targets.push({ what, ok, detail }); log(`   target ${what}: ${verdict(ok)} (${detail})`); };
 
 // --- broker and publishers ------------------------------------------------------------------
@@ -277,7 +299,7 @@ async function drainOne(variant, n) {
     await sleep(1500); // past mosquitto's 1 s autosave of the queue
     const timeout = 30_000 + n * 2;
     const r = variant === 'ackscope'
-      ? await page.evaluate(`__bench.ackDrain({ n: ${n}, timeout: ${timeout} })`)
+      ? await profiled(page, `drain-${n}`, () => page.evaluate(`__bench.ackDrain({ n: ${n}, timeout: ${timeout} })`))
       : await page.evaluate(`__bench.mqDrain({ url: ${JSON.stringify(broker.url)}, clientId: ${JSON.stringify(clientId)}, n: ${n}, timeout: ${timeout} })`);
     // Anything past N (duplicates) shows up within a second.
     await sleep(1000);
@@ -528,10 +550,13 @@ async function devicesOne(variant) {
       for (let i = 0; i < k; i += 1) await page.evaluate(`mq.add(${JSON.stringify(broker.url)}, ${JSON.stringify(`bench-dev-${i}`)}, ${JSON.stringify(topics[i])}, 0)`);
     }
     m = await meter(broker, topics);
-    await page.evaluate(`__bench.liveArm({ n: ${n}, k: ${k} })`);
-    const pubs = await Promise.all(topics.map((t) => publishPaced(broker, t, 1, n, { rate: deviceRate, procs: 1 })));
-    await m.settle(n * k);
-    const r = await page.evaluate(`__bench.liveFinish({ quietMs: 10000, maxMs: ${60_000 + n * k} })`);
+    const { pubs, r } = await profiled(variant === 'ackscope' ? page : null, `devices-${k}`, async () => {
+      await page.evaluate(`__bench.liveArm({ n: ${n}, k: ${k} })`);
+      const pubs = await Promise.all(topics.map((t) => publishPaced(broker, t, 1, n, { rate: deviceRate, procs: 1 })));
+      await m.settle(n * k);
+      const r = await page.evaluate(`__bench.liveFinish({ quietMs: 10000, maxMs: ${60_000 + n * k} })`);
+      return { pubs, r };
+    });
     return { ...r, n, pubs, sub: topics.map((t) => ({ n: m.topics.get(t)?.n ?? 0, rate: m.rate(t) })) };
   } finally {
     m?.stop();

@@ -20,6 +20,7 @@
 //! externally tagged form (`{"Connected": {"at": ..., ...}}`). Fields added later are
 //! optional, so older files open in newer pages.
 
+mod event_json;
 pub mod journey;
 #[cfg(test)]
 mod tests;
@@ -502,7 +503,7 @@ impl Recorder {
 
     /// Keeps one event of device `device` (its id on the page).
     pub fn record(&self, device: u32, event: &Event) {
-        let Ok(json) = serde_json::to_string(event) else {
+        let Some(json) = event_json::event_json(event) else {
             return;
         };
         let mut r = self.0.borrow_mut();
