@@ -2,7 +2,7 @@
 //! a crash: the page offers to reopen the last one (`recording-restore`).
 //!
 //! Design: one database, two stores. `lines` holds each recorded event's JSON under the key
-//! `[run, seq]` (a run is one page load; one record per save holds that save's lines and is
+//! `[run, seq]` (a run is one page load; a save's lines go in records of about 128 KB, each
 //! keyed by its last seq); `runs` holds one record per run: when it was last
 //! written, how many events it holds, and its metadata JSON (settings without secrets,
 //! session snapshots, findings). Lines are appended as they come and deleted from the front
@@ -26,6 +26,8 @@ const LINES: &str = "lines";
 const RUNS: &str = "runs";
 /// Earlier runs kept besides the current one (another tab may be writing one of them).
 const KEEP_RUNS: usize = 3;
+/// A record of lines is closed past this many bytes (see [`Store::save`]).
+const RECORD_BYTES: usize = 128 * 1024;
 
 fn js_err(e: JsValue) -> String {
     e.as_string()
@@ -245,25 +247,27 @@ impl Store {
             .map_err(js_err)?;
             store.delete(&range).map_err(js_err)?;
         }
-        // One record per save, keyed by its last seq: a put per event halved the page's
-        // drain speed and made 800 ms frames (measured with tests/bench). Lines are
-        // `device \t json` joined by newlines (serde_json escapes both inside strings), kept
-        // as UTF-8 bytes: a string would be decoded into JavaScript's UTF-16 on the way, a
-        // tenth of the page's time per message in a drain (measured with a CPU profile).
+        // Records of at most `RECORD_BYTES`, each keyed by its last seq: a put per event
+        // halved the page's drain speed and made 800 ms frames (measured with tests/bench),
+        // and Chromium's put costs 2 to 8 ms per MB past a few hundred KB, against about
+        // 1 ms per MB below (measured here). Lines are `device \t json` joined by newlines
+        // (serde_json escapes both inside strings), kept as UTF-8 bytes: a string would be
+        // decoded into JavaScript's UTF-16 on the way.
+        let mut batch: Vec<u8> = Vec::with_capacity(RECORD_BYTES + 4096);
         let kept: Vec<&Line> = lines.iter().filter(|l| l.seq >= first_kept).collect();
-        if let Some(last) = kept.last() {
-            let mut batch = Vec::with_capacity(kept.iter().map(|l| l.json.len() + 8).sum());
-            for l in &kept {
-                batch.extend_from_slice(l.device.to_string().as_bytes());
-                batch.push(b'\t');
-                batch.extend_from_slice(l.json.as_bytes());
-                batch.push(b'\n');
+        for (i, l) in kept.iter().enumerate() {
+            batch.extend_from_slice(l.device.to_string().as_bytes());
+            batch.push(b'\t');
+            batch.extend_from_slice(l.json.as_bytes());
+            batch.push(b'\n');
+            if batch.len() >= RECORD_BYTES || i + 1 == kept.len() {
+                let o = Object::new();
+                set(&o, "run", &run.into())?;
+                set(&o, "seq", &(l.seq as f64).into())?;
+                set(&o, "batch", &Uint8Array::from(batch.as_slice()).into())?;
+                store.put(&o).map_err(js_err)?;
+                batch.clear();
             }
-            let o = Object::new();
-            set(&o, "run", &run.into())?;
-            set(&o, "seq", &(last.seq as f64).into())?;
-            set(&o, "batch", &Uint8Array::from(batch.as_slice()).into())?;
-            store.put(&o).map_err(js_err)?;
         }
         let r = Object::new();
         set(&r, "run", &run.into())?;
