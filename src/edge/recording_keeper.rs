@@ -1,5 +1,6 @@
-//! Keeps the page's running recording in the browser's store as it grows: every second,
-//! and at once when the page is hidden or closed (`pagehide`, `visibilitychange` to
+//! Keeps the page's running recording in the browser's store as it grows: four times a
+//! second when the page is idle (at the latest a second later), and at once when the page
+//! is hidden or closed (`pagehide`, `visibilitychange` to
 //! hidden), so that a reload right after a burst of messages loses none of them.
 //!
 //! Design: while the page runs, a few writes at a time, each of a bounded number of lines.
@@ -19,12 +20,17 @@ use std::rc::Rc;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::spawn_local;
+use web_sys::IdleRequestOptions;
 use yew::Callback;
 
 /// How often the running recording is written while the page is in view. A write is one
-/// task (the lines made into one string and put): at 16,000 messages a second, writing
+/// task (the lines made into records and put): at 16,000 messages a second, writing
 /// every second made 40 to 136 ms tasks, long frames (measured with tests/bench).
 const EVERY_MS: u32 = 250;
+/// A write waits for the page to be idle, at most this long: while messages pour in, their
+/// handling and the screen go first (a drain of 10,000 spent 7 % of its time writing), and
+/// the store is at most about a second behind. Leaving the page writes at once.
+const IDLE_WAIT_MS: u32 = 1_000;
 /// The most lines one write takes while the page is in view (about 8 ms of work here); a
 /// backlog goes out over the next writes. Leaving takes all.
 const MOST_LINES: usize = 8_192;
@@ -44,6 +50,8 @@ struct Inner {
     /// (next seq, first kept, devices) as of the last write started.
     sent: Cell<(u64, u64, usize)>,
     writing: Cell<u32>,
+    /// A write waits for an idle moment (`when_idle`).
+    waiting: Cell<bool>,
 }
 
 /// Writes while it lives; dropping it stops the timer and removes the listeners.
@@ -68,9 +76,10 @@ impl Keeper {
             meta,
             sent: Cell::new((1, 1, 0)),
             writing: Cell::new(0),
+            waiting: Cell::new(false),
         });
         let every = inner.clone();
-        let interval = Interval::new(EVERY_MS, move || flush(&every, false));
+        let interval = Interval::new(EVERY_MS, move || when_idle(&every));
         let hidden = Closure::<dyn FnMut()>::new(move || {
             // visibilitychange also fires when the page comes back into view.
             let shown = web_sys::window()
@@ -103,6 +112,29 @@ impl Drop for Keeper {
                 let _ = d.remove_event_listener_with_callback("visibilitychange", f);
             }
         }
+    }
+}
+
+/// Writes when the page is next idle, or after `IDLE_WAIT_MS` (at once where the browser has
+/// no `requestIdleCallback`).
+fn when_idle(inner: &Rc<Inner>) {
+    if inner.waiting.replace(true) {
+        return;
+    }
+    let next = inner.clone();
+    let write = Closure::once_into_js(move || {
+        next.waiting.set(false);
+        flush(&next, false);
+    });
+    let options = IdleRequestOptions::new();
+    options.set_timeout(IDLE_WAIT_MS);
+    let asked = web_sys::window().is_some_and(|w| {
+        w.request_idle_callback_with_options(write.unchecked_ref(), &options)
+            .is_ok()
+    });
+    if !asked {
+        inner.waiting.set(false);
+        flush(inner, false);
     }
 }
 
