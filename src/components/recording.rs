@@ -166,7 +166,8 @@ pub fn recording_bar(p: &RecordingBarProps) -> Html {
     let run = use_memo((), |_| now() as f64);
     {
         // Once: open the store, offer the last visit's recording, then keep this one in it
-        // (every second, and at once when the page is hidden or closed).
+        // (when the page is idle, at the latest a second later, and at once when the page is
+        // hidden or closed).
         let (store, offer, run) = (store.clone(), offer.clone(), *run);
         let (recorder, live) = (p.recorder.clone(), p.live.clone());
         use_effect_with((), move |_| {

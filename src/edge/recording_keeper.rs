@@ -52,10 +52,14 @@ struct Inner {
     writing: Cell<u32>,
     /// A write waits for an idle moment (`when_idle`).
     waiting: Cell<bool>,
+    /// The keeper was dropped: a write still waiting (for an idle moment, or a backlog's
+    /// next step) is not made.
+    stopped: Cell<bool>,
 }
 
 /// Writes while it lives; dropping it stops the timer and removes the listeners.
 pub struct Keeper {
+    inner: Rc<Inner>,
     _interval: Interval,
     hidden: Closure<dyn FnMut()>,
 }
@@ -77,16 +81,18 @@ impl Keeper {
             sent: Cell::new((1, 1, 0)),
             writing: Cell::new(0),
             waiting: Cell::new(false),
+            stopped: Cell::new(false),
         });
         let every = inner.clone();
         let interval = Interval::new(EVERY_MS, move || when_idle(&every));
+        let on_hidden = inner.clone();
         let hidden = Closure::<dyn FnMut()>::new(move || {
             // visibilitychange also fires when the page comes back into view.
             let shown = web_sys::window()
                 .and_then(|w| w.document())
                 .is_some_and(|d| !d.hidden());
             if !shown {
-                flush(&inner, true);
+                flush(&on_hidden, true);
             }
         });
         if let Some(w) = web_sys::window() {
@@ -97,6 +103,7 @@ impl Keeper {
             }
         }
         Keeper {
+            inner,
             _interval: interval,
             hidden,
         }
@@ -105,6 +112,7 @@ impl Keeper {
 
 impl Drop for Keeper {
     fn drop(&mut self) {
+        self.inner.stopped.set(true);
         if let Some(w) = web_sys::window() {
             let f = self.hidden.as_ref().unchecked_ref();
             let _ = w.remove_event_listener_with_callback("pagehide", f);
@@ -141,6 +149,9 @@ fn when_idle(inner: &Rc<Inner>) {
 /// Writes what the store does not have yet. `leaving`: the page is being hidden or closed,
 /// so it writes even while an earlier write is in flight.
 fn flush(inner: &Rc<Inner>, leaving: bool) {
+    if inner.stopped.get() {
+        return;
+    }
     let devices = inner.live.emit(());
     let state = (
         inner.recorder.next_seq(),
