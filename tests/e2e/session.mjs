@@ -56,6 +56,20 @@ export const scenarios = [
       await rx.select('msg-filter-verdict', '');
       await screenshot('seed-offline');
 
+      // The packet log: folded, its rows are in the page without hex dumps; opened, each row
+      // shows its packet's bytes (the resumed session's CONNACK: SP=1, return code 0).
+      const rowsWithHex = () => rx.root.locator('[data-testid="packet-row"] code.hex').count();
+      assert(await rx.el('packet-row').count() > 0, 'folded, the packet rows are there');
+      assertEq(await rowsWithHex(), 0, 'folded, without hex dumps');
+      const packetLog = rx.root.locator('details', { has: page.locator('[data-testid="packet-count"]') }).locator('summary');
+      await packetLog.click();
+      await rx.root.locator('[data-testid="packet-row"][data-type="CONNACK"] code.hex').last().waitFor();
+      assertEq(await rowsWithHex(), await rx.el('packet-row').count(), 'opened, every row has its hex dump');
+      assertEq(await rx.root.locator('[data-testid="packet-row"][data-type="CONNACK"] code.hex').last().textContent(),
+        '20 02 01 00', 'the CONNACK of the resumed session, byte for byte');
+      await packetLog.click();
+      await page.waitForFunction(() => !document.querySelector('[data-testid="device"][data-index="0"] [data-testid="packet-row"] code.hex'));
+
       // Acks withheld: countdown rows appear, count down, and go when acked.
       await rx.check('manual-ack', true);
       await tx.fill('probe-count', 2);
