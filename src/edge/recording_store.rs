@@ -300,9 +300,12 @@ impl Store {
         let mut out = Vec::new();
         for v in Array::from(&all).iter() {
             let batch = get(&v, "batch");
-            // Bytes since this page measured the string's cost; a string before.
+            // UTF-8 bytes; stores written by earlier pages hold a string.
             let batch = match batch.dyn_ref::<Uint8Array>() {
-                Some(bytes) => Some(String::from_utf8_lossy(&bytes.to_vec()).into_owned()),
+                Some(bytes) => Some(
+                    String::from_utf8(bytes.to_vec())
+                        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
+                ),
                 None => batch.as_string(),
             };
             if let Some(batch) = batch {
