@@ -1,5 +1,6 @@
 //! Message rate over the last minute and the probe latency histogram, as small SVG bars.
 
+use super::fields::toggled;
 use super::SectionProps;
 use crate::view::charts::rate;
 use yew::prelude::*;
@@ -22,13 +23,7 @@ pub fn charts_view(p: &SectionProps) -> Html {
     let l = p.lang;
     // Folded, nothing is drawn (or counted): the charts cost nothing until opened.
     let open = use_state(|| false);
-    let on_toggle = {
-        let open = open.clone();
-        Callback::from(move |e: Event| {
-            let el: web_sys::Element = e.target_unchecked_into();
-            open.set(el.has_attribute("open"));
-        })
-    };
+    let on_toggle = toggled(&open);
     let total = p.device.read(|s| s.log.messages.len());
     if total == 0 {
         return html! {};

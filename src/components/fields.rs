@@ -120,3 +120,13 @@ pub fn setter<T: Clone + 'static>(
         state.set(next);
     })
 }
+
+/// A `<details>` element's `ontoggle`: keeps `open` equal to whether it is open (sections
+/// that draw nothing while folded).
+pub fn toggled(open: &UseStateHandle<bool>) -> Callback<Event> {
+    let open = open.clone();
+    Callback::from(move |e: Event| {
+        let el: web_sys::Element = e.target_unchecked_into();
+        open.set(el.has_attribute("open"));
+    })
+}

@@ -19,6 +19,15 @@ use yew::prelude::*;
 /// render would replace all fifty "latest message" options (measured: a tenth of a render).
 const OFFERS_EVERY_MS: Millis = 1_000;
 
+/// The picker's offers as last made, and for which source and how many devices.
+#[derive(Default)]
+struct Offers {
+    made_at: Millis,
+    source: String,
+    devices: usize,
+    candidates: Vec<Candidate>,
+}
+
 const LEFT: f64 = 96.0;
 const LANE_W: f64 = 190.0;
 const TOP: f64 = 46.0;
@@ -210,19 +219,24 @@ pub fn journey_view(p: &JourneyProps) -> Html {
             )));
         })
     };
-    // (made at, for which source and devices, the offers); a render inside the pause sets a
-    // timer so that what arrived in it is offered once the pause is over.
-    let offers = use_mut_ref(|| (Millis::MIN, String::new(), 0usize, Vec::<Candidate>::new()));
+    // A render inside the pause sets a timer so that what arrived in it is offered once the
+    // pause is over.
+    let offers = use_mut_ref(Offers::default);
     let catch_up = use_mut_ref(|| None::<gloo_timers::callback::Timeout>);
     let refresh = use_force_update();
     let candidates = {
         let mut o = offers.borrow_mut();
         let at = now();
-        let same_page = o.1 == p.source && o.2 == p.devices.len();
-        if !same_page || at.saturating_sub(o.0) >= OFFERS_EVERY_MS {
-            *o = (at, p.source.clone(), p.devices.len(), offered(&p.devices));
+        let same_page = o.source == p.source && o.devices == p.devices.len();
+        if !same_page || at.saturating_sub(o.made_at) >= OFFERS_EVERY_MS {
+            *o = Offers {
+                made_at: at,
+                source: p.source.clone(),
+                devices: p.devices.len(),
+                candidates: offered(&p.devices),
+            };
         } else if catch_up.borrow().is_none() {
-            let wait = OFFERS_EVERY_MS - at.saturating_sub(o.0);
+            let wait = OFFERS_EVERY_MS - at.saturating_sub(o.made_at);
             let (slot, refresh) = (catch_up.clone(), refresh.clone());
             *catch_up.borrow_mut() = Some(gloo_timers::callback::Timeout::new(
                 u32::try_from(wait).unwrap_or(0),
@@ -232,7 +246,7 @@ pub fn journey_view(p: &JourneyProps) -> Html {
                 },
             ));
         }
-        o.3.clone()
+        o.candidates.clone()
     };
     let on_pick = {
         let (target, reload, candidates) = (target.clone(), reload.clone(), candidates.clone());

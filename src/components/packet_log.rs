@@ -1,6 +1,6 @@
 //! Every packet in and out, with time, decoded fields and a hex dump; filter and export.
 
-use super::fields::{setter, SelectField, TextField};
+use super::fields::{setter, toggled, SelectField, TextField};
 use super::SectionProps;
 use crate::edge::console;
 use crate::edge::download::download;
@@ -70,13 +70,7 @@ pub fn packet_log_view(p: &SectionProps) -> Html {
         let rows = kept[from..].iter().filter_map(pick).collect();
         (all.len(), kept.len(), rows)
     });
-    let on_toggle = {
-        let open = open.clone();
-        Callback::from(move |e: Event| {
-            let el: web_sys::Element = e.target_unchecked_into();
-            open.set(el.has_attribute("open"));
-        })
-    };
+    let on_toggle = toggled(&open);
     let set = |f: fn(&mut Filter, String)| setter(&filter, f);
     let export = {
         let d = d.clone();
