@@ -11,7 +11,7 @@
 //! Dropping the driver closes its sockets.
 
 use super::clock::now;
-use super::socket::{BrowserSocket, SocketInput};
+use super::socket::{refused_text, BrowserSocket, SocketInput};
 use ackscope_core::auth::AuthInput;
 use ackscope_core::check::{
     BrokerCheck, BrokerFacts, CheckOptions, CheckReport, CheckView, ClientIndex, RunState,
@@ -247,15 +247,25 @@ impl CheckDriver {
         {
             let mut s = rc.borrow_mut();
             let at = now();
-            let closed = matches!(input, SocketInput::Closed { .. });
-            if closed {
-                s.sockets.remove(&socket);
+            let closed = matches!(input, SocketInput::Closed { .. } | SocketInput::Refused(_));
+            let ws = if closed {
+                s.sockets.remove(&socket)
+            } else {
+                None
+            };
+            if let (SocketInput::Refused(why), Some(ws)) = (&input, ws) {
+                let t = refused_text(ws.url(), why);
+                s.error = Some(t);
             }
             if let Some(check) = s.check.as_mut() {
                 match input {
                     SocketInput::Open => check.handle_socket_open(client, socket, at),
                     SocketInput::Bytes(bytes) => check.handle_bytes(client, socket, &bytes, at),
-                    SocketInput::Closed { .. } => check.handle_socket_closed(client, socket, at),
+                    SocketInput::Closed { .. } | SocketInput::Refused(_) => {
+                        check.handle_socket_closed(client, socket, at)
+                    }
+                    // A failed send shows up as the step's timeout or close.
+                    SocketInput::SendFailed(_) => {}
                 }
             }
         }
@@ -283,10 +293,8 @@ impl CheckDriver {
                                     s.sockets.insert(socket, ws);
                                 }
                                 Err(e) => {
-                                    s.error = Some(Bilingual::new(
-                                        format!("The browser refused to open {url}: {e}"),
-                                        format!("浏览器拒绝打开 {url}:{e}"),
-                                    ));
+                                    let t = refused_text(&url, &e);
+                                    s.error = Some(t);
                                     failed.push((client, socket));
                                 }
                             }

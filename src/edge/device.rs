@@ -9,8 +9,7 @@
 //! (view state) to read. Sockets and timers stay here, out of rendered state.
 //!
 //! Socket input is queued with its arrival time and handled in drain steps of about
-//! `STEP_MS` each, so that a burst (a browser task can deliver a thousand messages) never
-//! holds a frame back; see [`Inbox`].
+//! `STEP_MS` each, so that a burst never holds a frame back; see [`Inbox`].
 //!
 //! The device also owns its broker check (`edge::broker_check`): its results outlive the
 //! card's re-renders and feed the diagnostics, recordings and reports; removing the device
@@ -18,7 +17,7 @@
 
 use super::broker_check::CheckDriver;
 use super::clock::now;
-use super::socket::{BrowserSocket, PostedTask, SocketInput};
+use super::socket::{refused_text, BrowserSocket, PostedTask, SocketInput};
 use crate::view::payload::encode_input;
 use crate::view::recording::{recorded_check_facts, Recorder, Replayed};
 use crate::view::{DeviceForm, DeviceLog};
@@ -76,9 +75,9 @@ enum Input {
 }
 
 /// A device's input waiting for a drain step, each with its arrival time (the `now` the
-/// session gets). Why: handling a message at once made one browser task of ~1,200 messages
-/// run 100 ms or more; queueing is cheap, and drain steps yield between frames. One queue per
-/// device keeps the order across its sockets; it is never borrowed across a call out.
+/// session gets). Why: a drain step works for `STEP_MS` and yields so a frame can render;
+/// what it did not reach waits here. One queue per device keeps the order across its
+/// sockets; it is never borrowed across a call out.
 struct Inbox {
     queue: RefCell<VecDeque<(Millis, Input)>>,
     /// A drain step is posted and has not run yet.
@@ -431,10 +430,13 @@ impl Device {
         });
     }
 
-    /// A socket's handler: the input is queued (cheap), and a drain step handles it. When
-    /// the posted step is starved (a flood of socket messages can keep the browser from
-    /// running posted tasks for a second: measured with 8 devices at 2,000 msg/s each), the
-    /// handler runs a step itself.
+    /// A socket's handler. The socket worker delivers input in batches (`edge::socket`), so
+    /// a batch is handled at once, for `STEP_MS` at most (a posted step takes the rest): a
+    /// posted step for every batch would add a task's wait to each ack's round trip, and a
+    /// broker with 20 messages in flight sends the next ones only as acks come back. Input
+    /// that arrives while a posted step waits queues behind it, unless that step is starved
+    /// (a flood can keep the browser from running posted tasks for a second: measured with
+    /// 8 devices at 2,000 msg/s each).
     fn socket_input(
         weak: &Weak<RefCell<DeviceState>>,
         inbox: &Inbox,
@@ -446,10 +448,11 @@ impl Device {
         let starved = inbox
             .oldest()
             .is_some_and(|oldest| at.saturating_sub(oldest) >= STARVED_MS);
-        if starved || !inbox.schedule() {
-            if let Some(rc) = weak.upgrade() {
-                Device::drain(&rc, starved.then_some(STEP_MS));
-            }
+        if inbox.posted.get() && !starved {
+            return;
+        }
+        if let Some(rc) = weak.upgrade() {
+            Device::drain(&rc, Some(STEP_MS));
         }
     }
 
@@ -496,6 +499,17 @@ impl Device {
                     Input::Socket(socket, SocketInput::Closed { .. }) => {
                         s.sockets.remove(&socket);
                         s.session.handle_socket_closed(socket, at);
+                    }
+                    Input::Socket(socket, SocketInput::Refused(why)) => {
+                        if let Some(ws) = s.sockets.remove(&socket) {
+                            let t = refused_text(ws.url(), &why);
+                            s.log.fail(at, t.en, t.zh);
+                        }
+                        s.session.handle_socket_closed(socket, at);
+                    }
+                    Input::Socket(_, SocketInput::SendFailed(why)) => {
+                        s.log
+                            .fail(at, format!("Send failed: {why}"), format!("发送失败:{why}"));
                     }
                     Input::Timeout => {
                         inbox.timeout_queued.set(false);
@@ -553,11 +567,8 @@ impl DeviceState {
                                 self.sockets.insert(socket, ws);
                             }
                             Err(e) => {
-                                self.log.fail(
-                                    now(),
-                                    format!("The browser refused to open {url}: {e}"),
-                                    format!("浏览器拒绝打开 {url}:{e}"),
-                                );
+                                let t = refused_text(&url, &e);
+                                self.log.fail(now(), t.en, t.zh);
                                 failed.push(socket);
                             }
                         }

@@ -1,37 +1,233 @@
-//! A WebSocket carrying MQTT: subprotocol `mqtt`, binary frames (MQTT 3.1.1 section 6).
+//! A WebSocket carrying MQTT: subprotocol `mqtt`, binary frames (MQTT 3.1.1 section 6),
+//! opened in the page's socket worker (`socket_worker.js`).
+//!
+//! Why a worker: in a flood (a drain of thousands of queued messages, 8 devices at 2,000
+//! msg/s each) the browser's own work for every WebSocket message took as much of the main
+//! thread as the page's handling of it, and held frames back while messages kept coming.
+//! The worker owns the sockets and posts what arrived in batches (the bytes of consecutive
+//! messages of one socket joined: MQTT is a byte stream, and a WebSocket message may hold
+//! any part of it, section 6), so the main thread takes a few posts where it took one event
+//! per packet. The worker holds no rules; everything it relays is handled here as before.
 
+use ackscope_core::text::Bilingual;
 use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
 use std::rc::Rc;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{BinaryType, CloseEvent, MessageChannel, MessageEvent, MessagePort, WebSocket};
+use web_sys::{
+    Blob, BlobPropertyBag, ErrorEvent, MessageChannel, MessageEvent, MessagePort, Url, Worker,
+};
 
 /// What a socket reports to its owner.
 pub enum SocketInput {
     Open,
     Bytes(Vec<u8>),
-    Closed { code: u16 },
+    Closed {
+        code: u16,
+    },
+    /// The browser refused to open the socket (a malformed URL, a blocked port); nothing
+    /// more comes from it.
+    Refused(String),
+    /// The browser refused a send (the socket was not open yet).
+    SendFailed(String),
+}
+
+/// What the page says when the browser refuses to open `url` (`reason`: the browser's words).
+pub fn refused_text(url: &str, reason: &str) -> Bilingual {
+    Bilingual::new(
+        format!("The browser refused to open {url}: {reason}"),
+        format!("浏览器拒绝打开 {url}:{reason}"),
+    )
+}
+
+/// The worker's script, started from a `blob:` URL so that the page (and the wasm-pack
+/// tests, which serve only their own files) needs no second file.
+const WORKER_SOURCE: &str = include_str!("socket_worker.js");
+
+// Page -> worker operations and worker -> page kinds; `socket_worker.js` names them.
+const OP_OPEN: u8 = 0;
+const OP_SEND: u8 = 1;
+const OP_CLOSE: u8 = 2;
+const OP_CLOSE_ALL: u8 = 3;
+const KIND_OPEN: u8 = 0;
+const KIND_BYTES: u8 = 1;
+const KIND_CLOSED: u8 = 2;
+const KIND_REFUSED: u8 = 3;
+const KIND_SEND_FAILED: u8 = 4;
+
+/// One open (or opening) socket's owner, as the relay reaches it.
+struct Endpoint {
+    on_input: Box<dyn Fn(SocketInput)>,
+    out: Rc<Outbox>,
+}
+
+/// The page's socket worker and the sockets it relays for.
+struct Relay {
+    worker: Worker,
+    endpoints: RefCell<HashMap<u32, Rc<Endpoint>>>,
+    next_id: Cell<u32>,
+    /// Why the worker stopped (it failed to start): no socket can be opened any more.
+    broken: RefCell<Option<String>>,
+    _on_message: Closure<dyn FnMut(MessageEvent)>,
+    _on_error: Closure<dyn FnMut(ErrorEvent)>,
 }
 
 thread_local! {
-    /// Every socket not yet closed or dropped, so that a crash can close them (`edge::panic`).
-    static OPEN: RefCell<Vec<WebSocket>> = const { RefCell::new(Vec::new()) };
+    static RELAY: RefCell<Option<Rc<Relay>>> = const { RefCell::new(None) };
+}
+
+fn js_text(e: JsValue) -> String {
+    e.as_string()
+        .or_else(|| {
+            e.dyn_ref::<js_sys::Error>()
+                .map(|e| String::from(e.message()))
+        })
+        .unwrap_or_else(|| format!("{e:?}"))
+}
+
+impl Relay {
+    /// The page's relay, started on first use.
+    fn get() -> Result<Rc<Relay>, String> {
+        if let Some(relay) = RELAY.with(|r| r.borrow().clone()) {
+            return match relay.broken.borrow().as_ref() {
+                Some(why) => Err(format!("the page's socket worker stopped: {why}")),
+                None => Ok(relay.clone()),
+            };
+        }
+        let relay = Relay::start()?;
+        RELAY.with(|r| *r.borrow_mut() = Some(relay.clone()));
+        Ok(relay)
+    }
+
+    fn start() -> Result<Rc<Relay>, String> {
+        let options = BlobPropertyBag::new();
+        options.set_type("text/javascript");
+        let parts = js_sys::Array::of1(&JsValue::from_str(WORKER_SOURCE));
+        let blob = Blob::new_with_str_sequence_and_options(&parts, &options).map_err(js_text)?;
+        let url = Url::create_object_url_with_blob(&blob).map_err(js_text)?;
+        let worker = Worker::new(&url).map_err(|e| {
+            format!(
+                "the browser could not start the page's socket worker: {}",
+                js_text(e)
+            )
+        })?;
+        Ok(Rc::new_cyclic(|me: &std::rc::Weak<Relay>| {
+            let weak = me.clone();
+            let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
+                if let Some(relay) = weak.upgrade() {
+                    relay.deliver(&js_sys::Array::from(&e.data()));
+                }
+            });
+            let weak = me.clone();
+            let on_error = Closure::<dyn FnMut(ErrorEvent)>::new(move |e: ErrorEvent| {
+                if let Some(relay) = weak.upgrade() {
+                    relay.fail(e.message());
+                }
+            });
+            worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+            worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+            Relay {
+                worker,
+                endpoints: RefCell::new(HashMap::new()),
+                next_id: Cell::new(1),
+                broken: RefCell::new(None),
+                _on_message: on_message,
+                _on_error: on_error,
+            }
+        }))
+    }
+
+    /// Posts `[op, id, arg]`, handing `transfer` over to the worker without a copy.
+    fn post(
+        &self,
+        op: u8,
+        id: u32,
+        arg: &JsValue,
+        transfer: Option<&JsValue>,
+    ) -> Result<(), String> {
+        let message = js_sys::Array::of3(&op.into(), &id.into(), arg);
+        match transfer {
+            Some(buffer) => self
+                .worker
+                .post_message_with_transfer(&message, &js_sys::Array::of1(buffer)),
+            None => self.worker.post_message(&message),
+        }
+        .map_err(js_text)
+    }
+
+    /// Hands a batch from the worker to the sockets' owners, in order.
+    fn deliver(&self, batch: &js_sys::Array) {
+        let mut at = 0;
+        while at + 2 < batch.length() {
+            let id = batch.get(at).as_f64().unwrap_or(0.0) as u32;
+            let kind = batch.get(at + 1).as_f64().unwrap_or(-1.0) as u8;
+            let arg = batch.get(at + 2);
+            at += 3;
+            let input = match kind {
+                KIND_OPEN => SocketInput::Open,
+                KIND_BYTES => SocketInput::Bytes(js_sys::Uint8Array::new(&arg).to_vec()),
+                KIND_CLOSED => SocketInput::Closed {
+                    code: arg.as_f64().unwrap_or(0.0) as u16,
+                },
+                KIND_REFUSED => SocketInput::Refused(arg.as_string().unwrap_or_default()),
+                KIND_SEND_FAILED => SocketInput::SendFailed(arg.as_string().unwrap_or_default()),
+                _ => continue,
+            };
+            let last = matches!(input, SocketInput::Closed { .. } | SocketInput::Refused(_));
+            // Not borrowed across the call: the owner may open or drop sockets in it.
+            let endpoint = {
+                let Ok(mut endpoints) = self.endpoints.try_borrow_mut() else {
+                    continue;
+                };
+                if last {
+                    endpoints.remove(&id)
+                } else {
+                    endpoints.get(&id).cloned()
+                }
+            };
+            let Some(endpoint) = endpoint else { continue };
+            match input {
+                SocketInput::Open => endpoint.out.open.set(true),
+                SocketInput::Closed { .. } | SocketInput::Refused(_) => {
+                    endpoint.out.open.set(false)
+                }
+                _ => {}
+            }
+            (endpoint.on_input)(input);
+        }
+    }
+
+    /// The worker failed to start (or stopped): every socket it held is told so, and no
+    /// more are opened through it.
+    fn fail(&self, why: String) {
+        let why = if why.is_empty() {
+            "an error without a message".to_string()
+        } else {
+            why
+        };
+        *self.broken.borrow_mut() = Some(why.clone());
+        let _ = self.post(OP_CLOSE_ALL, 0, &JsValue::NULL, None);
+        let endpoints: Vec<Rc<Endpoint>> = match self.endpoints.try_borrow_mut() {
+            Ok(mut e) => e.drain().map(|(_, e)| e).collect(),
+            Err(_) => return,
+        };
+        for endpoint in endpoints {
+            endpoint.out.open.set(false);
+            (endpoint.on_input)(SocketInput::Refused(format!(
+                "the page's socket worker stopped: {why}"
+            )));
+        }
+    }
 }
 
 /// Closes every open socket without a DISCONNECT; for the panic hook, so it never panics.
 pub fn close_all() {
-    let _ = OPEN.try_with(|open| {
-        if let Ok(list) = open.try_borrow() {
-            list.iter().for_each(detach_and_close);
+    let _ = RELAY.try_with(|relay| {
+        if let Ok(Some(relay)) = relay.try_borrow().as_deref() {
+            let _ = relay.post(OP_CLOSE_ALL, 0, &JsValue::NULL, None);
         }
     });
-}
-
-fn detach_and_close(ws: &WebSocket) {
-    ws.set_onopen(None);
-    ws.set_onmessage(None);
-    ws.set_onclose(None);
-    let _ = ws.close();
 }
 
 /// An outbox this full is sent at once: about a thousand PUBACKs, so that no ack waits
@@ -41,13 +237,14 @@ const OUTBOX_BYTES: usize = 4096;
 /// Packets given to [`BrowserSocket::send_batched`] while the socket is open, waiting for
 /// the end of the burst of socket input the page is working through.
 ///
-/// Why: a drain of queued QoS 1 messages arrives one WebSocket message per PUBLISH, and
-/// one `WebSocket.send` per PUBACK was the largest single cost per message. A flush posted
-/// through a `MessageChannel` runs after the input already queued (not a timer: those are
-/// throttled in a hidden tab), and sends what gathered as one binary message; MQTT over
-/// WebSocket lets a message hold several packets (MQTT 3.1.1 section 6).
+/// Why: a drain of queued QoS 1 messages brings a PUBLISH per packet, and one send per
+/// PUBACK was the largest single cost per message. A flush posted through a
+/// `MessageChannel` runs after the input already queued (not a timer: those are throttled
+/// in a hidden tab), and sends what gathered as one binary message; MQTT over WebSocket
+/// lets a message hold several packets (MQTT 3.1.1 section 6).
 struct Outbox {
-    ws: WebSocket,
+    relay: Rc<Relay>,
+    id: u32,
     bytes: RefCell<Vec<u8>>,
     /// A flush is posted and has not run yet.
     posted: Cell<bool>,
@@ -60,9 +257,15 @@ impl Outbox {
         self.posted.set(false);
         let bytes = std::mem::take(&mut *self.bytes.borrow_mut());
         if !bytes.is_empty() {
-            // An open (or closing) socket does not throw: nothing is lost that `send` kept.
-            let _ = self.ws.send_with_u8_array(&bytes);
+            // What cannot be posted any more (the worker stopped) is reported by `fail`.
+            let _ = self.send(&bytes);
         }
+    }
+
+    /// Posts `bytes` as one WebSocket message; the worker sends it in order.
+    fn send(&self, bytes: &[u8]) -> Result<(), String> {
+        let buffer = js_sys::Uint8Array::from(bytes).buffer();
+        self.relay.post(OP_SEND, self.id, &buffer, Some(&buffer))
     }
 }
 
@@ -100,74 +303,55 @@ impl Drop for PostedTask {
     }
 }
 
-/// An open (or opening) WebSocket and the closures that keep its handlers alive.
+/// An open (or opening) WebSocket in the socket worker.
 pub struct BrowserSocket {
-    ws: WebSocket,
+    url: String,
     out: Rc<Outbox>,
     /// The outbox's flush; `None` where the browser has no `MessageChannel`: every send
     /// goes at once.
     flusher: Option<PostedTask>,
-    _on_open: Closure<dyn FnMut()>,
-    _on_message: Closure<dyn FnMut(MessageEvent)>,
-    _on_close: Closure<dyn FnMut(CloseEvent)>,
 }
 
 impl BrowserSocket {
-    /// Opens `url`; `on_input` hears about it asynchronously. Errors (a malformed URL, a
-    /// blocked port) come back as text for the page to show.
+    /// Opens `url`; `on_input` hears about it asynchronously, a refusal included. Errors
+    /// here (the worker cannot start) come back as text for the page to show.
     pub fn open(url: &str, on_input: impl Fn(SocketInput) + 'static) -> Result<Self, String> {
-        let ws = WebSocket::new_with_str(url, "mqtt")
-            .map_err(|e| e.as_string().unwrap_or_else(|| format!("{e:?}")))?;
-        ws.set_binary_type(BinaryType::Arraybuffer);
-        let on_input = Rc::new(on_input);
+        let relay = Relay::get()?;
+        let id = relay.next_id.get();
+        relay.next_id.set(id.wrapping_add(1));
         let out = Rc::new(Outbox {
-            ws: ws.clone(),
+            relay: relay.clone(),
+            id,
             bytes: RefCell::new(Vec::new()),
             posted: Cell::new(false),
             open: Cell::new(false),
         });
+        relay.post(OP_OPEN, id, &JsValue::from_str(url), None)?;
+        relay.endpoints.borrow_mut().insert(
+            id,
+            Rc::new(Endpoint {
+                on_input: Box::new(on_input),
+                out: out.clone(),
+            }),
+        );
         let flushed = out.clone();
         let flusher = PostedTask::new(move || flushed.flush());
-        let (cb, opened) = (on_input.clone(), out.clone());
-        let on_open = Closure::<dyn FnMut()>::new(move || {
-            opened.open.set(true);
-            cb(SocketInput::Open)
-        });
-        let cb = on_input.clone();
-        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
-            // MQTT is binary; a text frame is not MQTT and is passed on as its bytes so that
-            // framing reports it as malformed rather than it vanishing.
-            if let Ok(buf) = e.data().dyn_into::<js_sys::ArrayBuffer>() {
-                cb(SocketInput::Bytes(js_sys::Uint8Array::new(&buf).to_vec()));
-            } else if let Some(text) = e.data().as_string() {
-                cb(SocketInput::Bytes(text.into_bytes()));
-            }
-        });
-        let (cb, closed) = (on_input, out.clone());
-        let on_close = Closure::<dyn FnMut(CloseEvent)>::new(move |e: CloseEvent| {
-            closed.open.set(false);
-            cb(SocketInput::Closed { code: e.code() })
-        });
-        ws.set_onopen(Some(on_open.as_ref().unchecked_ref()));
-        ws.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-        ws.set_onclose(Some(on_close.as_ref().unchecked_ref()));
-        OPEN.with(|open| open.borrow_mut().push(ws.clone()));
         Ok(BrowserSocket {
-            ws,
+            url: url.to_string(),
             out,
             flusher,
-            _on_open: on_open,
-            _on_message: on_message,
-            _on_close: on_close,
         })
+    }
+
+    /// The URL this socket was opened with.
+    pub fn url(&self) -> &str {
+        &self.url
     }
 
     /// Sends one MQTT packet as one binary message.
     pub fn send(&self, bytes: &[u8]) -> Result<(), String> {
         self.out.flush();
-        self.ws
-            .send_with_u8_array(bytes)
-            .map_err(|e| e.as_string().unwrap_or_else(|| format!("{e:?}")))
+        self.out.send(bytes)
     }
 
     /// Sends one MQTT packet, in order after those before it: on an open socket, together
@@ -194,16 +378,20 @@ impl BrowserSocket {
         self.out.flush();
     }
 
-    /// Closes without a DISCONNECT packet (what was sent before goes first); handlers are
-    /// detached so nothing fires later.
+    /// Closes without a DISCONNECT packet (what was sent before goes first); nothing is
+    /// reported of it later.
     pub fn close(self) {
         self.out.flush();
-        detach_and_close(&self.ws);
     }
 }
 
 impl Drop for BrowserSocket {
+    /// A socket that is dropped is closed, and its owner hears nothing more of it.
     fn drop(&mut self) {
-        let _ = OPEN.try_with(|open| open.borrow_mut().retain(|ws| ws != &self.ws));
+        let relay = &self.out.relay;
+        if let Ok(mut endpoints) = relay.endpoints.try_borrow_mut() {
+            endpoints.remove(&self.out.id);
+        }
+        let _ = relay.post(OP_CLOSE, self.out.id, &JsValue::NULL, None);
     }
 }

@@ -76,9 +76,48 @@
   };
 
   // --- the first bytes from the broker on the next WebSocket (CONNACK comes first) ---------
-  // window.WebSocket is replaced by a subclass whose listeners remove themselves after the
-  // first event: no cost per message. Both pages call `new WebSocket` through the global.
-  // B.sockets keeps every socket opened since, in order (the live streams listen on them).
+  // Every socket a page opens is tracked, in order, in B.sockets (the live streams listen on
+  // them), with listeners that remove themselves after the first event: no cost per message.
+  // mqtt.js calls `new WebSocket` through the global, which is replaced by a subclass.
+  // ackscope's sockets live in its socket worker (src/edge/socket_worker.js, protocol there):
+  // the Worker global is replaced from the start by a subclass that stands an EventTarget in
+  // for each socket the page asks it to open, with its readyState, an `open` event, and a
+  // `message` event whenever bytes of it reach the page (before the page's own handler).
+  const track = (s) => {
+    B.socketsOpened += 1;
+    B.sockets.push(s);
+    s.addEventListener('open', () => { B.socketOpenAt ??= now(); }, { once: true });
+    s.addEventListener('message', () => { B.firstMsgAt ??= now(); }, { once: true });
+  };
+  B.socketsOpened = 0;
+  B.sockets = [];
+  if (window.Worker) {
+    window.Worker = class extends window.Worker {
+      constructor(...args) {
+        super(...args);
+        this.relayed = new Map();
+        this.addEventListener('message', (e) => {
+          const d = e.data;
+          for (let i = 0; i + 2 < d.length; i += 3) {
+            const s = this.relayed.get(d[i]);
+            if (!s) continue;
+            if (d[i + 1] === 0) { s.readyState = 1; s.dispatchEvent(new Event('open')); }
+            else if (d[i + 1] === 1) s.dispatchEvent(new Event('message'));
+            else { s.readyState = 3; this.relayed.delete(d[i]); }
+          }
+        });
+      }
+      postMessage(m, transfer) {
+        if (Array.isArray(m) && m[0] === 0) {
+          const s = new EventTarget();
+          s.readyState = 0;
+          this.relayed.set(m[1], s);
+          track(s);
+        }
+        return transfer === undefined ? super.postMessage(m) : super.postMessage(m, transfer);
+      }
+    };
+  }
   B.watchSocket = () => {
     B.socketOpenAt = null;
     B.firstMsgAt = null;
@@ -89,10 +128,7 @@
     window.WebSocket = class extends Orig {
       constructor(...args) {
         super(...args);
-        B.socketsOpened += 1;
-        B.sockets.push(this);
-        this.addEventListener('open', () => { B.socketOpenAt ??= now(); }, { once: true });
-        this.addEventListener('message', () => { B.firstMsgAt ??= now(); }, { once: true });
+        track(this);
       }
     };
   };

@@ -44,6 +44,16 @@ export const scenarios = [
       await d.fill('broker-url', 'ws://127.0.0.1:1/mqtt');
       await d.click('connect');
       await page.locator('[data-testid="device-error"]:has-text("Could not open the WebSocket")').waitFor({ timeout: 10_000 });
+      // A URL the browser's WebSocket refuses outright (a fragment): the socket worker's
+      // refusal reaches the page with the browser's reason, and the session ends that attempt.
+      await d.click('disconnect');
+      await d.waitState('disconnected');
+      await d.fill('broker-url', 'ws://127.0.0.1:1/mqtt#frag');
+      await d.click('connect');
+      await page.locator('[data-testid="timeline-entry"]:has-text("The browser refused to open ws://127.0.0.1:1/mqtt#frag")')
+        .first().waitFor({ state: 'attached', timeout: 10_000 });
+      await d.click('disconnect');
+      await d.waitState('disconnected');
       await d.el('sub-topic').fill('a/#/b');
       await d.click('subscribe');
       await page.locator('[data-testid="device-error"]:has-text("#")').waitFor();
