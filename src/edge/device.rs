@@ -592,6 +592,12 @@ impl DeviceState {
                     }
                 }
             }
+            // The acks of this input go before its events are handled (the log, the
+            // recording, the diagnostics: most of the page's work per message): a broker
+            // with 20 messages in flight sends the next ones as soon as acks come back.
+            for ws in self.sockets.values() {
+                ws.flush_now();
+            }
             while let Some(event) = self.session.poll_event() {
                 self.history.observe(&event);
                 if let Some(r) = &self.recorder {
