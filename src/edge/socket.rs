@@ -16,7 +16,8 @@ use std::rc::Rc;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{
-    Blob, BlobPropertyBag, ErrorEvent, MessageChannel, MessageEvent, MessagePort, Url, Worker,
+    Blob, BlobPropertyBag, ErrorEvent, Event, MessageChannel, MessageEvent, MessagePort, Url,
+    Worker,
 };
 
 /// What a socket reports to its owner.
@@ -70,7 +71,7 @@ struct Relay {
     /// Why the worker stopped (it failed to start): no socket can be opened any more.
     broken: RefCell<Option<String>>,
     _on_message: Closure<dyn FnMut(MessageEvent)>,
-    _on_error: Closure<dyn FnMut(ErrorEvent)>,
+    _on_error: Closure<dyn FnMut(Event)>,
 }
 
 thread_local! {
@@ -120,9 +121,15 @@ impl Relay {
                 }
             });
             let weak = me.clone();
-            let on_error = Closure::<dyn FnMut(ErrorEvent)>::new(move |e: ErrorEvent| {
+            // A script that fails to load (a policy that refuses it) fires a plain `Event`,
+            // an exception in the worker an `ErrorEvent`: the message is read if there is one.
+            let on_error = Closure::<dyn FnMut(Event)>::new(move |e: Event| {
+                let message = e
+                    .dyn_ref::<ErrorEvent>()
+                    .map(ErrorEvent::message)
+                    .unwrap_or_default();
                 if let Some(relay) = weak.upgrade() {
-                    relay.fail(e.message());
+                    relay.fail(message);
                 }
             });
             worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
@@ -202,7 +209,8 @@ impl Relay {
     /// more are opened through it.
     fn fail(&self, why: String) {
         let why = if why.is_empty() {
-            "an error without a message".to_string()
+            "it could not start (does the page's Content-Security-Policy allow worker-src blob:?)"
+                .to_string()
         } else {
             why
         };

@@ -284,4 +284,34 @@ export const scenarios = [
       assertEq(ran, false, 'an injected inline script does not run');
     },
   },
+  {
+    // The page's sockets live in a worker started from a blob: URL (src/edge/socket.rs). A
+    // policy that refuses it (a proxy that rewrote the page's policy) must not leave a device
+    // connecting forever: the refusal is told, with the reason.
+    name: 'security-a-policy-refusing-the-socket-worker-is-told-not-hung',
+    async run({ page, broker }) {
+      const context = await page.context().browser().newContext({ viewport: { width: 1280, height: 800 } });
+      try {
+        await context.route((url) => url.pathname === '/', async (route) => {
+          const response = await route.fetch();
+          const html = await response.text();
+          assert(html.includes(' worker-src blob:;'), 'the policy allows the socket worker as built');
+          await route.fulfill({ response, body: html.replace(' worker-src blob:;', '') });
+        });
+        const fresh = await context.newPage();
+        await fresh.goto(`${siteOf(page)}?broker=${encodeURIComponent(broker.url)}`);
+        const d = new DevicePanel(fresh, 0);
+        await d.el('connect').waitFor();
+        await d.click('connect');
+        const told = fresh.locator('[data-testid="timeline-entry"]:has-text("The browser refused to open")').first();
+        await told.waitFor({ state: 'attached', timeout: 10_000 });
+        const text = await told.textContent();
+        console.log(`     told: ${text}`);
+        assert(text.includes('socket worker'), `the refusal names the socket worker: ${text}`);
+        assert(await d.el('conn-state').getAttribute('data-state') !== 'connected', 'not connected');
+      } finally {
+        await context.close();
+      }
+    },
+  },
 ];
