@@ -6,6 +6,7 @@ pub mod clock;
 pub mod console;
 pub mod device;
 pub mod download;
+pub mod js_error;
 pub mod location;
 pub mod network;
 pub mod panic;

@@ -1,18 +1,10 @@
 //! Recording files: gzip where the browser has CompressionStream, reading a chosen file back
 //! (gzip or plain JSON), with a bound on what it may unpack to, and downloads of bytes.
 
+use super::js_error::js_text;
 use js_sys::{Array, Reflect, Uint8Array};
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
-
-fn js_err(e: JsValue) -> String {
-    e.as_string()
-        .or_else(|| {
-            e.dyn_ref::<js_sys::Error>()
-                .map(|x| String::from(x.message()))
-        })
-        .unwrap_or_else(|| format!("{e:?}"))
-}
 
 /// `new CompressionStream("gzip")` or `new DecompressionStream("gzip")`, when the browser
 /// has it. Design: web-sys marks these unstable, so they are made through `Reflect`.
@@ -25,7 +17,7 @@ fn gzip_transform(name: &str) -> Option<web_sys::ReadableWritablePair> {
 
 fn blob_of(bytes: &[u8]) -> Result<web_sys::Blob, String> {
     let parts = Array::of1(&Uint8Array::from(bytes).into());
-    web_sys::Blob::new_with_u8_array_sequence(&parts).map_err(js_err)
+    web_sys::Blob::new_with_u8_array_sequence(&parts).map_err(js_text)
 }
 
 /// Whether bytes start like a gzip stream.
@@ -57,7 +49,7 @@ async fn read_all(stream: web_sys::ReadableStream, limit: usize) -> Result<Vec<u
     let mut out = Vec::new();
     loop {
         let chunk = JsFuture::from(reader.read()).await.map_err(|e| {
-            let why = js_err(e);
+            let why = js_text(e);
             if why.contains("incorrect header") || why.contains("Junk") || why.contains("junk") {
                 "the gzip data is damaged".to_string()
             } else {
@@ -71,7 +63,7 @@ async fn read_all(stream: web_sys::ReadableStream, limit: usize) -> Result<Vec<u
         {
             break;
         }
-        let value = Reflect::get(&chunk, &"value".into()).map_err(js_err)?;
+        let value = Reflect::get(&chunk, &"value".into()).map_err(js_text)?;
         let bytes = Uint8Array::new(&value);
         if out.len() + bytes.length() as usize > limit {
             let _ = reader.cancel();
@@ -87,6 +79,6 @@ async fn read_all(stream: web_sys::ReadableStream, limit: usize) -> Result<Vec<u
 
 /// The bytes of a chosen file.
 pub async fn read_bytes(file: &web_sys::File) -> Result<Vec<u8>, String> {
-    let buffer = JsFuture::from(file.array_buffer()).await.map_err(js_err)?;
+    let buffer = JsFuture::from(file.array_buffer()).await.map_err(js_text)?;
     Ok(Uint8Array::new(&buffer).to_vec())
 }

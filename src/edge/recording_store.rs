@@ -11,6 +11,7 @@
 //! Nothing secret is stored: events carry the CONNECT with its password masked, and the
 //! settings are the export's (no secrets).
 
+use super::js_error::js_text;
 use crate::view::recording::Line;
 use js_sys::{Array, Object, Promise, Reflect, Uint8Array};
 use wasm_bindgen::closure::Closure;
@@ -28,20 +29,6 @@ const RUNS: &str = "runs";
 const KEEP_RUNS: usize = 3;
 /// A record of lines is closed past this many bytes (see [`Store::save`]).
 const RECORD_BYTES: usize = 128 * 1024;
-
-fn js_err(e: JsValue) -> String {
-    e.as_string()
-        .or_else(|| {
-            e.dyn_ref::<js_sys::Error>()
-                .map(|x| String::from(x.message()))
-        })
-        .or_else(|| {
-            Reflect::get(&e, &"message".into())
-                .ok()
-                .and_then(|m| m.as_string())
-        })
-        .unwrap_or_else(|| "IndexedDB failed".into())
-}
 
 /// The result of an IndexedDB request, once it is there.
 async fn done(req: &IdbRequest) -> Result<JsValue, String> {
@@ -64,7 +51,7 @@ async fn done(req: &IdbRequest) -> Result<JsValue, String> {
         r.set_onsuccess(Some(ok.unchecked_ref()));
         r.set_onerror(Some(bad.unchecked_ref()));
     });
-    JsFuture::from(promise).await.map_err(js_err)
+    JsFuture::from(promise).await.map_err(js_text)
 }
 
 /// Waits for a transaction to commit.
@@ -88,7 +75,7 @@ async fn committed(tx: &IdbTransaction) -> Result<(), String> {
         t.set_onerror(Some(bad.unchecked_ref()));
         t.set_onabort(Some(aborted.unchecked_ref()));
     });
-    JsFuture::from(promise).await.map(|_| ()).map_err(js_err)
+    JsFuture::from(promise).await.map(|_| ()).map_err(js_text)
 }
 
 fn key(run: f64, seq: f64) -> JsValue {
@@ -96,7 +83,7 @@ fn key(run: f64, seq: f64) -> JsValue {
 }
 
 fn set(o: &Object, k: &str, v: &JsValue) -> Result<(), String> {
-    Reflect::set(o, &k.into(), v).map(|_| ()).map_err(js_err)
+    Reflect::set(o, &k.into(), v).map(|_| ()).map_err(js_text)
 }
 
 fn get(o: &JsValue, k: &str) -> JsValue {
@@ -125,9 +112,9 @@ impl Store {
         let factory = web_sys::window()
             .ok_or("no window")?
             .indexed_db()
-            .map_err(js_err)?
+            .map_err(js_text)?
             .ok_or("IndexedDB is not available")?;
-        let req = factory.open_with_u32(DB, 1).map_err(js_err)?;
+        let req = factory.open_with_u32(DB, 1).map_err(js_text)?;
         let r = req.clone();
         let upgrade = Closure::<dyn FnMut()>::new(move || {
             let Some(db) = r
@@ -162,7 +149,7 @@ impl Store {
     fn tx(&self, mode: IdbTransactionMode) -> Result<IdbTransaction, String> {
         self.db
             .transaction_with_str_sequence_and_mode(&Array::of2(&LINES.into(), &RUNS.into()), mode)
-            .map_err(js_err)
+            .map_err(js_text)
     }
 
     /// Earlier runs with events, the latest first; all but the last few (and `current`)
@@ -171,9 +158,9 @@ impl Store {
         let tx = self.tx(IdbTransactionMode::Readonly)?;
         let all = done(
             &tx.object_store(RUNS)
-                .map_err(js_err)?
+                .map_err(js_text)?
                 .get_all()
-                .map_err(js_err)?,
+                .map_err(js_text)?,
         )
         .await?;
         let mut runs: Vec<StoredRun> = Array::from(&all)
@@ -198,15 +185,15 @@ impl Store {
     /// Deletes a run and its lines.
     pub async fn delete_run(&self, run: f64) -> Result<(), String> {
         let tx = self.tx(IdbTransactionMode::Readwrite)?;
-        let range = IdbKeyRange::bound(&key(run, 0.0), &key(run, f64::MAX)).map_err(js_err)?;
+        let range = IdbKeyRange::bound(&key(run, 0.0), &key(run, f64::MAX)).map_err(js_text)?;
         tx.object_store(LINES)
-            .map_err(js_err)?
+            .map_err(js_text)?
             .delete(&range)
-            .map_err(js_err)?;
+            .map_err(js_text)?;
         tx.object_store(RUNS)
-            .map_err(js_err)?
+            .map_err(js_text)?
             .delete(&run.into())
-            .map_err(js_err)?;
+            .map_err(js_text)?;
         committed(&tx).await
     }
 
@@ -236,7 +223,7 @@ impl Store {
         now: f64,
     ) -> Result<IdbTransaction, String> {
         let tx = self.tx(IdbTransactionMode::Readwrite)?;
-        let store = tx.object_store(LINES).map_err(js_err)?;
+        let store = tx.object_store(LINES).map_err(js_text)?;
         if first_kept > 1 {
             let range = IdbKeyRange::bound_with_lower_open_and_upper_open(
                 &key(run, 0.0),
@@ -244,8 +231,8 @@ impl Store {
                 false,
                 true,
             )
-            .map_err(js_err)?;
-            store.delete(&range).map_err(js_err)?;
+            .map_err(js_text)?;
+            store.delete(&range).map_err(js_text)?;
         }
         // Records of at most `RECORD_BYTES`, each keyed by its last seq: a put per event
         // halved the page's drain speed and made 800 ms frames (measured with tests/bench),
@@ -265,7 +252,7 @@ impl Store {
                 set(&o, "run", &run.into())?;
                 set(&o, "seq", &(l.seq as f64).into())?;
                 set(&o, "batch", &Uint8Array::from(batch.as_slice()).into())?;
-                store.put(&o).map_err(js_err)?;
+                store.put(&o).map_err(js_text)?;
                 batch.clear();
             }
         }
@@ -275,9 +262,9 @@ impl Store {
         set(&r, "events", &(events as f64).into())?;
         set(&r, "meta", &JsValue::from_str(meta))?;
         tx.object_store(RUNS)
-            .map_err(js_err)?
+            .map_err(js_text)?
             .put(&r)
-            .map_err(js_err)?;
+            .map_err(js_text)?;
         // Commit now rather than when the page next idles: at pagehide there may be no next.
         // (web-sys marks `commit` deprecated; a browser without it throws, caught here, and
         // the transaction then commits on its own.)
@@ -289,12 +276,12 @@ impl Store {
     /// A run's lines, in order: (device id, event JSON).
     pub async fn lines(&self, run: f64) -> Result<Vec<(u32, String)>, String> {
         let tx = self.tx(IdbTransactionMode::Readonly)?;
-        let range = IdbKeyRange::bound(&key(run, 0.0), &key(run, f64::MAX)).map_err(js_err)?;
+        let range = IdbKeyRange::bound(&key(run, 0.0), &key(run, f64::MAX)).map_err(js_text)?;
         let all = done(
             &tx.object_store(LINES)
-                .map_err(js_err)?
+                .map_err(js_text)?
                 .get_all_with_key(&range)
-                .map_err(js_err)?,
+                .map_err(js_text)?,
         )
         .await?;
         let mut out = Vec::new();

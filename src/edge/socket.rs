@@ -9,6 +9,7 @@
 //! any part of it, section 6), so the main thread takes a few posts where it took one event
 //! per packet. The worker holds no rules; everything it relays is handled here as before.
 
+use super::js_error::js_text;
 use ackscope_core::text::Bilingual;
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -76,15 +77,6 @@ struct Relay {
 
 thread_local! {
     static RELAY: RefCell<Option<Rc<Relay>>> = const { RefCell::new(None) };
-}
-
-fn js_text(e: JsValue) -> String {
-    e.as_string()
-        .or_else(|| {
-            e.dyn_ref::<js_sys::Error>()
-                .map(|e| String::from(e.message()))
-        })
-        .unwrap_or_else(|| format!("{e:?}"))
 }
 
 impl Relay {
