@@ -231,7 +231,7 @@ pub fn close_all() {
 }
 
 /// An outbox this full is sent at once: about a thousand PUBACKs, so that no ack waits
-/// for the end of a long burst (one task of the browser can deliver thousands of messages).
+/// for the end of a long burst (a batch from the worker holds hundreds of packets).
 const OUTBOX_BYTES: usize = 4096;
 
 /// Packets given to [`BrowserSocket::send_batched`] while the socket is open, waiting for
