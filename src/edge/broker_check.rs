@@ -254,8 +254,7 @@ impl CheckDriver {
                 None
             };
             if let (SocketInput::Refused(why), Some(ws)) = (&input, ws) {
-                let t = refused_text(ws.url(), why);
-                s.error = Some(t);
+                s.error = Some(refused_text(ws.url(), why));
             }
             if let Some(check) = s.check.as_mut() {
                 match input {
@@ -293,8 +292,7 @@ impl CheckDriver {
                                     s.sockets.insert(socket, ws);
                                 }
                                 Err(e) => {
-                                    let t = refused_text(&url, &e);
-                                    s.error = Some(t);
+                                    s.error = Some(refused_text(&url, &e));
                                     failed.push((client, socket));
                                 }
                             }

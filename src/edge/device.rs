@@ -17,7 +17,7 @@
 
 use super::broker_check::CheckDriver;
 use super::clock::now;
-use super::socket::{refused_text, BrowserSocket, PostedTask, SocketInput};
+use super::socket::{refused_text, send_failed_text, BrowserSocket, PostedTask, SocketInput};
 use crate::view::payload::encode_input;
 use crate::view::recording::{recorded_check_facts, Recorder, Replayed};
 use crate::view::{DeviceForm, DeviceLog};
@@ -508,8 +508,8 @@ impl Device {
                         s.session.handle_socket_closed(socket, at);
                     }
                     Input::Socket(_, SocketInput::SendFailed(why)) => {
-                        s.log
-                            .fail(at, format!("Send failed: {why}"), format!("发送失败:{why}"));
+                        let t = send_failed_text(&why);
+                        s.log.fail(at, t.en, t.zh);
                     }
                     Input::Timeout => {
                         inbox.timeout_queued.set(false);
@@ -576,11 +576,8 @@ impl DeviceState {
                     Action::Send { socket, bytes } => {
                         if let Some(ws) = self.sockets.get(&socket) {
                             if let Err(e) = ws.send_batched(&bytes) {
-                                self.log.fail(
-                                    now(),
-                                    format!("Send failed: {e}"),
-                                    format!("发送失败:{e}"),
-                                );
+                                let t = send_failed_text(&e);
+                                self.log.fail(now(), t.en, t.zh);
                             }
                         }
                     }

@@ -43,6 +43,14 @@ pub fn refused_text(url: &str, reason: &str) -> Bilingual {
     )
 }
 
+/// What the page says when a send failed (`reason`: the browser's words).
+pub fn send_failed_text(reason: &str) -> Bilingual {
+    Bilingual::new(
+        format!("Send failed: {reason}"),
+        format!("发送失败:{reason}"),
+    )
+}
+
 /// The worker's script, started from a `blob:` URL so that the page (and the wasm-pack
 /// tests, which serve only their own files) needs no second file.
 const WORKER_SOURCE: &str = include_str!("socket_worker.js");
@@ -75,6 +83,11 @@ struct Relay {
     _on_error: Closure<dyn FnMut(Event)>,
 }
 
+/// Why no socket opens once the worker stopped (`why`: what the browser said of it).
+fn stopped(why: &str) -> String {
+    format!("the page's socket worker stopped: {why}")
+}
+
 thread_local! {
     static RELAY: RefCell<Option<Rc<Relay>>> = const { RefCell::new(None) };
 }
@@ -84,7 +97,7 @@ impl Relay {
     fn get() -> Result<Rc<Relay>, String> {
         if let Some(relay) = RELAY.with(|r| r.borrow().clone()) {
             return match relay.broken.borrow().as_ref() {
-                Some(why) => Err(format!("the page's socket worker stopped: {why}")),
+                Some(why) => Err(stopped(why)),
                 None => Ok(relay.clone()),
             };
         }
@@ -214,9 +227,7 @@ impl Relay {
         };
         for endpoint in endpoints {
             endpoint.out.open.set(false);
-            (endpoint.on_input)(SocketInput::Refused(format!(
-                "the page's socket worker stopped: {why}"
-            )));
+            (endpoint.on_input)(SocketInput::Refused(stopped(&why)));
         }
     }
 }
