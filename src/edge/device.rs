@@ -526,13 +526,6 @@ impl Device {
                 budget = None;
             }
         }
-        // The acks of what was handled go now, one task sooner than the outbox's own flush:
-        // a broker with 20 messages in flight sends the next ones when it has them.
-        if let Ok(s) = rc.try_borrow() {
-            for socket in s.sockets.values() {
-                socket.flush_now();
-            }
-        }
         Device(rc.clone()).pump();
     }
 
@@ -589,9 +582,10 @@ impl DeviceState {
                     }
                 }
             }
-            // The acks of this input go before its events are handled (the log, the
-            // recording, the diagnostics: most of the page's work per message): a broker
-            // with 20 messages in flight sends the next ones as soon as acks come back.
+            // What the actions sent goes now, in one message per socket: the acks of this
+            // input go before its events are handled (the log, the recording, the
+            // diagnostics: most of the page's work per message), and a broker with 20
+            // messages in flight sends the next ones as soon as acks come back.
             for ws in self.sockets.values() {
                 ws.flush_now();
             }

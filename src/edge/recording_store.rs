@@ -14,6 +14,7 @@
 use super::js_error::js_text;
 use crate::view::recording::Line;
 use js_sys::{Array, Object, Promise, Reflect, Uint8Array};
+use std::io::Write;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -243,8 +244,8 @@ impl Store {
         let mut batch: Vec<u8> = Vec::with_capacity(RECORD_BYTES + 4096);
         let kept: Vec<&Line> = lines.iter().filter(|l| l.seq >= first_kept).collect();
         for (i, l) in kept.iter().enumerate() {
-            batch.extend_from_slice(l.device.to_string().as_bytes());
-            batch.push(b'\t');
+            // Into the Vec: cannot fail.
+            let _ = write!(batch, "{}\t", l.device);
             batch.extend_from_slice(l.json.as_bytes());
             batch.push(b'\n');
             if batch.len() >= RECORD_BYTES || i + 1 == kept.len() {

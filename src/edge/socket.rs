@@ -241,31 +241,27 @@ pub fn close_all() {
     });
 }
 
-/// An outbox this full is sent at once: about a thousand PUBACKs, so that no ack waits
-/// for the end of a long burst (a batch from the worker holds hundreds of packets).
+/// An outbox this full is sent at once: about a thousand PUBACKs, so that no ack waits for
+/// the end of a large input's actions (a batch from the worker holds hundreds of packets).
 const OUTBOX_BYTES: usize = 4096;
 
 /// Packets given to [`BrowserSocket::send_batched`] while the socket is open, waiting for
-/// the end of the burst of socket input the page is working through.
+/// [`BrowserSocket::flush_now`]: the owner calls it once the actions of an input are out.
 ///
 /// Why: a drain of queued QoS 1 messages brings a PUBLISH per packet, and one send per
-/// PUBACK was the largest single cost per message. A flush posted through a
-/// `MessageChannel` runs after the input already queued (not a timer: those are throttled
-/// in a hidden tab), and sends what gathered as one binary message; MQTT over WebSocket
-/// lets a message hold several packets (MQTT 3.1.1 section 6).
+/// PUBACK was the largest single cost per message. The acks of a batch of input go as one
+/// binary message; MQTT over WebSocket lets a message hold several packets (MQTT 3.1.1
+/// section 6).
 struct Outbox {
     relay: Rc<Relay>,
     id: u32,
     bytes: RefCell<Vec<u8>>,
-    /// A flush is posted and has not run yet.
-    posted: Cell<bool>,
     /// The socket reported `open` and not `close`: only then is sending later safe.
     open: Cell<bool>,
 }
 
 impl Outbox {
     fn flush(&self) {
-        self.posted.set(false);
         let bytes = std::mem::take(&mut *self.bytes.borrow_mut());
         if !bytes.is_empty() {
             // What cannot be posted any more (the worker stopped) is reported by `fail`.
@@ -318,9 +314,6 @@ impl Drop for PostedTask {
 pub struct BrowserSocket {
     url: String,
     out: Rc<Outbox>,
-    /// The outbox's flush; `None` where the browser has no `MessageChannel`: every send
-    /// goes at once.
-    flusher: Option<PostedTask>,
 }
 
 impl BrowserSocket {
@@ -334,7 +327,6 @@ impl BrowserSocket {
             relay: relay.clone(),
             id,
             bytes: RefCell::new(Vec::new()),
-            posted: Cell::new(false),
             open: Cell::new(false),
         });
         relay.post(OP_OPEN, id, &JsValue::from_str(url), None)?;
@@ -345,12 +337,9 @@ impl BrowserSocket {
                 out: out.clone(),
             }),
         );
-        let flushed = out.clone();
-        let flusher = PostedTask::new(move || flushed.flush());
         Ok(BrowserSocket {
             url: url.to_string(),
             out,
-            flusher,
         })
     }
 
@@ -366,25 +355,24 @@ impl BrowserSocket {
     }
 
     /// Sends one MQTT packet, in order after those before it: on an open socket, together
-    /// with the others sent until the page has handled the socket input queued now (see
-    /// [`Outbox`]); otherwise at once, so that an error is reported as by `send`.
+    /// with the others given until [`BrowserSocket::flush_now`] (see [`Outbox`]); otherwise
+    /// at once, so that an error is reported as by `send`.
     pub fn send_batched(&self, bytes: &[u8]) -> Result<(), String> {
-        let Some(flusher) = self.flusher.as_ref().filter(|_| self.out.open.get()) else {
+        if !self.out.open.get() {
             return self.send(bytes);
-        };
+        }
         let full = {
             let mut out = self.out.bytes.borrow_mut();
             out.extend_from_slice(bytes);
             out.len() >= OUTBOX_BYTES
         };
-        if full || (!self.out.posted.replace(true) && !flusher.post()) {
+        if full {
             self.out.flush();
         }
         Ok(())
     }
 
-    /// Sends what the outbox holds now: the page has handled the input it had (the end of a
-    /// drain step), so the acks waiting in it need not wait for the posted flush as well.
+    /// Sends what [`BrowserSocket::send_batched`] gathered, as one message.
     pub fn flush_now(&self) {
         self.out.flush();
     }
