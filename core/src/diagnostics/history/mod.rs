@@ -6,6 +6,7 @@
 //! Session Present = 0, the end of a clean session, a refusal or an UNSUBACK closes it; an
 //! unsubscribe made while offline removes the page's row only, so it closes nothing.
 
+mod ackable;
 mod probes;
 mod recent;
 mod records;
@@ -16,6 +17,7 @@ pub(crate) use records::{
 };
 pub use records::{ConnectRecord, EndKind};
 
+use ackable::Ackable;
 pub(crate) use probes::{ProbesReceived, SeriesReceived};
 use recent::Recent;
 
@@ -87,10 +89,10 @@ pub struct DeviceHistory {
     pub(crate) publishes: Recent<PublishRecord>,
     pub(crate) messages: Recent<MessageRecord>,
     /// Beside each of `messages`, what an outgoing PUBACK or PUBREC can still settle: its
-    /// [`ack_key`] while unacknowledged and not dead, else 0. Why: that search looks at the
-    /// last 1,000 messages for every message received (its PUBACK goes out before the
-    /// message event), and 4 bytes each are read far quicker than whole records.
-    ackable: Recent<u32>,
+    /// [`ack_key`] while unacknowledged and not dead, else 0. Why apart from the records:
+    /// that search runs for every message received, and 4 bytes each are read far quicker
+    /// than whole records.
+    ackable: Ackable,
     pub(crate) dead: Recent<DeadDelivery>,
     pub(crate) probes: ProbesReceived,
     pub(crate) series: Vec<SeriesSent>,
@@ -333,15 +335,7 @@ impl DeviceHistory {
             }
             PacketKind::Puback | PacketKind::Pubrec => {
                 // The newest of the last 1,000 messages with this id, unacknowledged, not dead.
-                let want = ack_key(s.packet_id);
-                let found = self
-                    .ackable
-                    .iter()
-                    .rev()
-                    .take(1_000)
-                    .position(|k| *k == want);
-                if let Some(i) = found.map(|back| self.ackable.len() - 1 - back) {
-                    self.ackable[i] = 0;
+                if let Some(i) = self.ackable.settle(ack_key(s.packet_id)) {
                     if let Some(m) = self.messages.get_mut(i) {
                         m.acked_at = Some(at);
                     }

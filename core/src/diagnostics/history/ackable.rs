@@ -1,0 +1,66 @@
+//! Beside each remembered message, what an outgoing PUBACK or PUBREC can still settle: its
+//! ack key while unacknowledged and not dead, else 0. An outgoing ack settles the newest of
+//! the last `SEARCHED` messages with its key.
+//!
+//! Why the count: the session sends a message's automatic PUBACK before the message's own
+//! event, so the search for it looked through all `SEARCHED` keys for every message received
+//! and found nothing; that scan was most of the history's time per message (a 50,000-message
+//! drain, `core/examples/drain.rs`). Counting the open keys in that window answers the
+//! common case without a scan; the scan runs only when a key is there to be found.
+
+use super::recent::Recent;
+use std::collections::HashMap;
+
+/// How far back an outgoing ack looks.
+const SEARCHED: usize = 1_000;
+
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Ackable {
+    /// One key per remembered message, in the order of `DeviceHistory::messages`.
+    keys: Recent<u32>,
+    /// How many of the last `SEARCHED` keys are open (not 0), per key.
+    open: HashMap<u32, u32>,
+}
+
+impl Ackable {
+    /// A message arrived: `key` (0 for one nothing can settle).
+    pub(crate) fn push(&mut self, key: u32) {
+        if self.keys.len() >= SEARCHED {
+            let leaving = self.keys[self.keys.len() - SEARCHED];
+            self.close(leaving);
+        }
+        self.keys.push(key);
+        if key != 0 {
+            *self.open.entry(key).or_default() += 1;
+        }
+    }
+
+    /// An outgoing ack with `key`: the index of the message it settles, now settled.
+    pub(crate) fn settle(&mut self, key: u32) -> Option<usize> {
+        if !self.open.contains_key(&key) {
+            return None;
+        }
+        let back = self
+            .keys
+            .iter()
+            .rev()
+            .take(SEARCHED)
+            .position(|k| *k == key)?;
+        let i = self.keys.len() - 1 - back;
+        self.keys[i] = 0;
+        self.close(key);
+        Some(i)
+    }
+
+    fn close(&mut self, key: u32) {
+        if key == 0 {
+            return;
+        }
+        if let Some(n) = self.open.get_mut(&key) {
+            *n -= 1;
+            if *n == 0 {
+                self.open.remove(&key);
+            }
+        }
+    }
+}
