@@ -10,6 +10,7 @@
 
 use super::recent::Recent;
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 /// How far back an outgoing ack looks.
 const SEARCHED: usize = 1_000;
@@ -19,7 +20,7 @@ pub(crate) struct Ackable {
     /// One key per remembered message, in the order of `DeviceHistory::messages`.
     keys: Recent<u32>,
     /// How many of the last `SEARCHED` keys are open (not 0), per key.
-    open: HashMap<u32, u32>,
+    open: HashMap<u32, u32, BuildHasherDefault<KeyHasher>>,
 }
 
 impl Ackable {
@@ -62,5 +63,29 @@ impl Ackable {
                 self.open.remove(&key);
             }
         }
+    }
+}
+
+/// Ack keys are packet ids plus one (at most 65,537 of them): a multiply spreads them over
+/// the table's buckets, where SipHash cost more than the search it saves (history stage
+/// 0.50-0.54 -> 0.32-0.42 us/message, `core/examples/drain`). Ids chosen to collide cost at
+/// worst what the scan cost: the table holds at most `SEARCHED` keys.
+#[derive(Default)]
+struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        // The table picks buckets by the low bits: the product's best mixed bits go there.
+        self.0.rotate_left(26)
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.write_u32(u32::from(*b));
+        }
+    }
+
+    fn write_u32(&mut self, key: u32) {
+        self.0 = (self.0 ^ u64::from(key)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
     }
 }
