@@ -88,10 +88,8 @@ pub struct DeviceHistory {
     pub(crate) unsubscribes: Vec<(Millis, String, bool)>,
     pub(crate) publishes: Recent<PublishRecord>,
     pub(crate) messages: Recent<MessageRecord>,
-    /// Beside each of `messages`, what an outgoing PUBACK or PUBREC can still settle: its
-    /// [`ack_key`] while unacknowledged and not dead, else 0. Why apart from the records:
-    /// that search runs for every message received, and 4 bytes each are read far quicker
-    /// than whole records.
+    /// Beside each of `messages`, its [`ack_key`] while an outgoing ack can still settle it
+    /// (see `ackable.rs`): 4 bytes each are searched far quicker than whole records.
     ackable: Ackable,
     pub(crate) dead: Recent<DeadDelivery>,
     pub(crate) probes: ProbesReceived,
