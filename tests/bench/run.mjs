@@ -38,6 +38,8 @@ import path from 'node:path';
 import { gzipSync, constants as zlibConst } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { Browser } from './cdp.mjs';
+import { cpuTicks, cpuSpent, CPU_PARTS } from './cpu.mjs';
+import { nodeSubscribe, nodeDrain } from './node_drain.mjs';
 import { serveBench, mqttBundlePath } from './serve.mjs';
 import { startBroker as harnessBroker } from '../e2e/harness.mjs';
 
@@ -298,9 +300,12 @@ async function drainOne(variant, n) {
     const pubMs = Date.now() - t0;
     await sleep(1500); // past mosquitto's 1 s autosave of the queue
     const timeout = 30_000 + n * 2;
+    const brokerPid = Number(readFileSync(path.join(broker.dir, 'pid'), 'utf8'));
+    const cpuBefore = cpuTicks(browser.child.pid, brokerPid);
     const r = variant === 'ackscope'
       ? await profiled(page, `drain-${n}`, () => page.evaluate(`__bench.ackDrain({ n: ${n}, timeout: ${timeout} })`))
       : await page.evaluate(`__bench.mqDrain({ url: ${JSON.stringify(broker.url)}, clientId: ${JSON.stringify(clientId)}, n: ${n}, timeout: ${timeout} })`);
+    r.cpu = cpuSpent(cpuBefore, cpuTicks(browser.child.pid, brokerPid));
     // Anything past N (duplicates) shows up within a second.
     await sleep(1000);
     r.final = await page.evaluate(variant === 'ackscope' ? '__bench.total()' : 'mq.count');
@@ -312,18 +317,42 @@ async function drainOne(variant, n) {
   }
 }
 
+/** CPU ms by part (cpu.mjs), the parts that spent any. */
+const cpuLine = (c) => `${CPU_PARTS.filter(([k]) => c[k]).map(([k, label]) => `${label} ${fmt(c[k])}`).join(', ')}; total ${fmt(c.total)}`;
+
+/** The same drain by mqtt.js in Node, over the same WebSocket listener: no browser. */
+async function nodeDrainOne(n) {
+  const broker = await startBroker(unboundedConf);
+  const topic = 'bench/drain';
+  const clientId = `bench-node-${n}`;
+  try {
+    await nodeSubscribe(broker.url, clientId, topic);
+    await publish(broker, topic, 1, n, { qos: 1, procs: publishers });
+    await sleep(1500);
+    const brokerPid = Number(readFileSync(path.join(broker.dir, 'pid'), 'utf8'));
+    const before = cpuTicks(-1, brokerPid);
+    const r = await nodeDrain(broker.url, clientId, n, 30_000 + n * 2);
+    r.brokerCpu = cpuSpent(before, cpuTicks(-1, brokerPid)).broker ?? 0;
+    return r;
+  } finally {
+    broker.stop();
+  }
+}
+
 async function drain() {
   log('\n== drain: N queued QoS 1 messages (64 B payloads) for an offline persistent session (cleanSession off,');
   log('   subscribed at QoS 1, disconnected, then mosquitto_pub -l over TCP), reconnect; time from CONNACK (the first');
   log('   WebSocket message from the broker) to the N-th message counted: ackscope when msg-count shows N, mqtt.js');
   log('   when its handler has run N times. Frames over [CONNACK, N-th]: the worst long animation frame');
   log('   (PerformanceObserver long-animation-frame), the largest gap between animation frames, and for the');
-  log('   pages that show a count, the largest gap between frames that showed a new count.');
+  log('   pages that show a count, the largest gap between frames that showed a new count. CPU: what each part of');
+  log('   Chromium (the renderer by thread) and mosquitto spent from the click to the N-th message, from /proc.');
+  log('   mqtt.js in Node drains the same queue over the same listener without a browser: what the browser adds.');
   log(`   broker: max_queued_messages 0, a fresh mosquitto per run; ${publishers} publishers fill the queue`);
   for (const n of drainSizes) {
     log(`\n   N = ${fmt(n)}`);
     log(`   ${pad('page', 24)} ${lpad('CONNACK->N', 11)} ${lpad('click->N', 10)} ${lpad('msg/s', 8)} ${lpad('worst frame', 12)} ${lpad('max frame gap', 14)} ${lpad('max count gap', 14)} ${lpad('received', 9)}`);
-    const ratios = []; const worst = []; const countGaps = [];
+    const ratios = []; const worst = []; const countGaps = []; const cpus = { ackscope: [], empty: [] };
     for (let run = 1; run <= drainRuns; run += 1) {
       const got = {};
       for (const variant of ['ackscope', 'empty', 'li']) {
@@ -338,6 +367,14 @@ async function drain() {
         got[variant] = r;
         const rate = r.connackToN ? (n / (r.connackToN / 1000)) : null;
         log(`   ${pad(label, 24)} ${lpad(ms(r.connackToN), 11)} ${lpad(ms(r.clickToN), 10)} ${lpad(fmt(rate), 8)} ${lpad(r.worstLoaf == null ? '-' : r.longFrames ? ms(r.worstLoaf) : '< 50 ms', 12)} ${lpad(ms(r.maxGap), 14)} ${lpad(ms(r.maxCountGap), 14)} ${lpad(fmt(r.final), 9)}${r.timedOut ? '  (timed out before N)' : ''}`);
+        if (variant !== 'li') { cpus[variant].push(r.cpu); log(`   ${pad('', 24)} CPU, click->N: ${cpuLine(r.cpu)}`); }
+      }
+      try {
+        const r = await nodeDrainOne(n);
+        const label = `mqtt.js in Node${drainRuns > 1 ? ` #${run}` : ''}`;
+        log(`   ${pad(label, 24)} ${lpad(ms(r.connackToN), 11)} ${lpad('', 10)} ${lpad(r.connackToN ? fmt(n / (r.connackToN / 1000)) : '-', 8)}   (no browser; mosquitto's CPU ${ms(r.brokerCpu)})${r.timedOut ? `  (timed out at ${fmt(r.count)})` : ''}`);
+      } catch (e) {
+        log(`   mqtt.js in Node failed: ${e.message}`);
       }
       const a = got.ackscope; const e = got.empty; const l = got.li;
       if (a && e && !a.timedOut && !e.timedOut) {
@@ -349,6 +386,11 @@ async function drain() {
         worst.push(a); countGaps.push(a.maxCountGap);
         log(`   (publishing ${fmt(n)} took ${fmt(a.pubMs / 1000, 1)} s before the ackscope run; its CONNACK came ${ms(a.clickToConnack)} after the click)`);
       }
+    }
+    if (cpus.ackscope.length && cpus.empty.length) {
+      const med = (xs) => Object.fromEntries([...CPU_PARTS.map(([k]) => k), 'total'].map((k) => [k, median(xs.map((c) => c[k] ?? 0))]));
+      log(`   CPU medians, ms: ackscope ${cpuLine(med(cpus.ackscope))}`);
+      log(`                    mqtt.js  ${cpuLine(med(cpus.empty))}`);
     }
     if (ratios.length === drainRuns) {
       const ratio = median(ratios);
