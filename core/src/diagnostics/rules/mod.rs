@@ -32,9 +32,9 @@ type PageRule = fn(Millis, &[DeviceFacts<'_>], &mut Vec<Finding>);
 
 // The rules are called through these tables, not one after another, so that each stays a
 // function of its own in the wasm: V8 optimizes a function once it has run hot enough, and
-// with every rule inlined into one 48 KB function, a 10,000-message drain spent 135 ms of
-// background CPU optimizing it for 2.4 ms of work (issue 16). Now only the rules that run
-// hot are optimized, each on its own.
+// with every rule inlined into one 48 KB function, a 10,000-message drain spent 135 ms on a
+// background thread optimizing it, for 2.4 ms of work (issue 16). Now only a rule that runs
+// hot is optimized, on its own.
 const PER_DEVICE: [DeviceRule; 17] = [
     |_, d, _, out| session::session_lost(d, out),
     |_, d, _, out| session::client_id_changed(d, out),
