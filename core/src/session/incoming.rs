@@ -191,17 +191,16 @@ impl Session {
                 .is_some_and(|pr| self.probes.record(&pr.series, pr.seq));
         // A plain payload (a heartbeat "on") repeats by nature: only a DUP=1 copy is linked
         // to one pushed into a dead connection. A probe is unique by its header.
-        let dead_delivery_at = if dup || probe.is_some() {
-            let key = delivery_key(p.topic_name(), p.payload(), probe.as_ref());
+        let key = (dup || probe.is_some())
+            .then(|| delivery_key(p.topic_name(), p.payload(), probe.as_ref()));
+        let dead_delivery_at = key.as_ref().and_then(|key| {
             self.dead_deliveries
                 .iter()
-                .position(|(k, _)| *k == key)
+                .position(|(k, _)| k == key)
                 .map(|i| self.dead_deliveries.remove(i).1)
-        } else {
-            None
-        };
+        });
         let (qos, id) = p.qos().split();
-        let hash = delivery_hash(p.topic_name(), p.payload(), probe.as_ref());
+        let hash = delivery_hash(p.topic_name(), p.payload(), key.as_deref());
         let (in_replay_burst, away_since, delivered_before_on_connection) =
             match self.current.as_mut() {
                 Some(c) => {
@@ -340,14 +339,15 @@ impl Session {
     }
 }
 
-/// The hash of [`delivery_key`], without making the key: a plain message is hashed where it
-/// lies (a copy of topic and payload for every message received was 7 % of the session's
-/// time per message in a drain).
-fn delivery_hash(topic: &str, payload: &[u8], probe: Option<&Probe>) -> u64 {
+/// The hash of [`delivery_key`]: of `key` where it was made (a DUP or probe message), else
+/// of a plain message's topic and payload where they lie, which hashes the same as its key
+/// (a copy of topic and payload for every message received was 7 % of the session's time
+/// per message in a drain).
+fn delivery_hash(topic: &str, payload: &[u8], key: Option<&[u8]>) -> u64 {
     use std::hash::Hasher;
     let mut h = std::collections::hash_map::DefaultHasher::new();
-    match probe {
-        Some(_) => h.write(&delivery_key(topic, payload, probe)),
+    match key {
+        Some(k) => h.write(k),
         None => {
             h.write(topic.as_bytes());
             h.write_u8(0);
@@ -368,5 +368,25 @@ fn delivery_key(topic: &str, payload: &[u8], probe: Option<&Probe>) -> Vec<u8> {
             k.extend_from_slice(payload);
             k
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{delivery_hash, delivery_key};
+
+    #[test]
+    fn a_plain_message_hashes_the_same_with_or_without_its_key() {
+        // A retained message seen first as a plain delivery and again as a DUP copy (whose
+        // key is made for the dead-delivery lookup) must be recognised as the same.
+        let key = delivery_key("t/1", b"on", None);
+        assert_eq!(
+            delivery_hash("t/1", b"on", None),
+            delivery_hash("t/1", b"on", Some(&key))
+        );
+        assert_ne!(
+            delivery_hash("t/1", b"on", None),
+            delivery_hash("t/1o", b"n", None)
+        );
     }
 }
