@@ -154,7 +154,10 @@ impl CheckRow {
     pub(crate) fn fail(&mut self, why: Bilingual, rounds: &[Record], now: Millis) {
         self.status = RowStatus::Error;
         self.outcome = "error".into();
+        // What was noted before the failure (a retried connect, a downgrade) still happened.
         self.why = vec![why];
+        self.why
+            .extend(rounds.iter().flat_map(|r| r.notes.iter().cloned()));
         self.trace = trace_of(rounds);
         self.took(now);
     }

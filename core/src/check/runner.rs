@@ -8,7 +8,7 @@ use super::report::RowStatus;
 use super::scripts::{cleanup, script, Ctx, LEARNED_TOPIC};
 use super::steps::{Payload, Role, Step, MARKER_RETRY_MS};
 use super::{BrokerCheck, Client};
-use crate::session::{ReconnectPolicy, SessionConfig, Will};
+use crate::session::{CloseReason, ReconnectPolicy, SessionConfig, Will};
 use crate::text::Bilingual;
 use crate::time::Millis;
 use std::collections::BTreeSet;
@@ -33,6 +33,11 @@ const KEEPAWAKE_AFTER_MS: Millis = 100;
 pub(crate) const KEEPAWAKE: &str = "keepawake";
 /// A payload round gives up after this long, however slow the link.
 const PAYLOAD_CAP_MS: Millis = 60_000;
+/// A connect the broker closed before CONNACK is tried once more after this long.
+/// Design: RabbitMQ 3.10 deletes a clean connection's queue after the connection has
+/// closed, and closes a CONNECT with the same ClientId that comes meanwhile (seen in CI
+/// between `inflight-window` and `max-payload`; rabbitmq-server#17330 is the same race).
+const CONNECT_RETRY_MS: Millis = 1_000;
 
 #[derive(Debug)]
 pub(crate) enum Purpose {
@@ -67,6 +72,9 @@ pub(crate) struct Active {
     /// When `poll` wants to run again without any input.
     wake: Option<Millis>,
     skipped: bool,
+    /// `Connect`: when the one more try goes out, and whether it has.
+    retry_at: Option<Millis>,
+    retried: bool,
 }
 
 #[derive(Debug)]
@@ -327,21 +335,7 @@ impl BrokerCheck {
         let role = step_role(step);
         let mut a = self.snapshot(role, now);
         match step {
-            Step::Connect {
-                role,
-                clean,
-                keepalive,
-                will,
-                ..
-            } => {
-                let cfg = self.config(*role, *clean, *keepalive, will.clone());
-                if let Some(job) = self.job.as_mut() {
-                    job.record.client_mut(*role).awaiting_connack = true;
-                }
-                let r = self.clients[role.index()].session.connect_with(cfg, now);
-                self.drain(*role);
-                r.map_err(|e| e.text())?;
-            }
+            Step::Connect { .. } => self.send_connect(step, now)?,
             Step::Subscribe { role, filter, qos } => {
                 let r = self.clients[role.index()]
                     .session
@@ -490,6 +484,27 @@ impl BrokerCheck {
         Ok(a)
     }
 
+    /// Opens `step`'s (a `Connect`) connection.
+    fn send_connect(&mut self, step: &Step, now: Millis) -> Result<(), Bilingual> {
+        let Step::Connect {
+            role,
+            clean,
+            keepalive,
+            will,
+            ..
+        } = step
+        else {
+            return Ok(());
+        };
+        let cfg = self.config(*role, *clean, *keepalive, will.clone());
+        if let Some(job) = self.job.as_mut() {
+            job.record.client_mut(*role).awaiting_connack = true;
+        }
+        let r = self.clients[role.index()].session.connect_with(cfg, now);
+        self.drain(*role);
+        r.map_err(|e| e.text())
+    }
+
     /// Whether the running step is over.
     fn poll_step(&mut self, now: Millis) -> Poll {
         let (step, pc) = {
@@ -512,6 +527,20 @@ impl BrokerCheck {
         a.wake = None;
         if a.skipped {
             return Poll::Done;
+        }
+        if let (Step::Connect { role, .. }, Some(at)) = (step, a.retry_at) {
+            if now < at {
+                a.wake = Some(at);
+                return Poll::Running;
+            }
+            // The one more try: a fresh wait, as if the step started now.
+            *a = Active {
+                retried: true,
+                ..self.snapshot(*role, now)
+            };
+            if let Err(why) = self.send_connect(step, now) {
+                return Poll::Failed(why);
+            }
         }
         let step_deadline = a.started_at + STEP_TIMEOUT_MS;
         // A connection lost under a step that needs it fails the check (except where the
@@ -547,6 +576,16 @@ impl BrokerCheck {
                         format!("{} was refused (CONNACK code {code}): check the device's URL, auth and ClientId rules.", role.name()),
                         format!("{} 被拒绝(CONNACK 返回码 {code}):请检查设备的 URL、鉴权和 ClientId 规则。", role.name()),
                     )),
+                    Some(ConnectResult::Failed(CloseReason::SocketClosed)) if !a.retried => {
+                        let secs = CONNECT_RETRY_MS as f64 / 1000.0;
+                        self.note(Bilingual::new(
+                            format!("The broker closed {}'s connection before CONNACK; tried once more after {secs} s. (RabbitMQ does this when a ClientId connects again while the queue of its previous connection is still being deleted.)", role.name()),
+                            format!("服务端在 CONNACK 之前关闭了 {} 的连接;{secs} 秒后重试一次。(同一 ClientId 再次连接时,若上一个连接的队列仍在删除中,RabbitMQ 会这样做。)", role.name()),
+                        ));
+                        a.retry_at = Some(now + CONNECT_RETRY_MS);
+                        a.wake = a.retry_at;
+                        Poll::Running
+                    }
                     Some(ConnectResult::Failed(reason)) => Poll::Failed(reason.text().prefixed(
                         &format!("{} could not connect: ", role.name()),
                         &format!("{} 无法连接:", role.name()),

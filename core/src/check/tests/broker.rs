@@ -57,6 +57,9 @@ pub struct Rules {
     pub clean_wipes: bool,
     /// Nothing listens: every socket closes as it opens.
     pub down: bool,
+    /// A clean session is torn down this long after its connection ends, and a CONNECT with
+    /// its ClientId meanwhile is closed without CONNACK (RabbitMQ 3.10's exclusive queue).
+    pub teardown: Option<Millis>,
     pub latency: Millis,
 }
 
@@ -86,6 +89,7 @@ impl Default for Rules {
             lose_first_marker: false,
             clean_wipes: true,
             down: false,
+            teardown: None,
             latency: 1,
         }
     }
@@ -136,6 +140,8 @@ pub struct Broker {
     outbox: VecDeque<(Millis, Out)>,
     markers_seen: Vec<String>,
     anon: u32,
+    /// Clean sessions still being torn down, until when (`Rules::teardown`).
+    tearing_down: HashMap<String, Millis>,
     /// Every PUBLISH payload size the broker accepted.
     pub published: Vec<usize>,
     /// (ClientId, username, password) of every CONNECT.
@@ -169,6 +175,7 @@ impl Broker {
             outbox: VecDeque::new(),
             markers_seen: Vec::new(),
             anon: 0,
+            tearing_down: HashMap::new(),
             published: Vec::new(),
             connects: Vec::new(),
         }
@@ -212,6 +219,9 @@ impl Broker {
                     s.online = None;
                     if s.clean {
                         self.sessions.remove(id);
+                        if let Some(d) = self.rules.teardown {
+                            self.tearing_down.insert(id.clone(), now + d);
+                        }
                     }
                 }
             }
@@ -349,6 +359,10 @@ impl Broker {
             }
             self.anon += 1;
             id = format!("auto-{}", self.anon);
+        }
+        if self.tearing_down.get(&id).is_some_and(|until| now < *until) {
+            self.close(socket, now);
+            return;
         }
         // Takeover: the old connection is closed.
         if let Some(old) = self.sessions.get(&id).and_then(|s| s.online) {

@@ -576,6 +576,42 @@ fn a_lost_marker_is_sent_again_and_the_answer_stays_right() {
 }
 
 #[test]
+fn a_connect_closed_while_the_broker_tears_down_the_last_session_is_tried_once_more() {
+    // RabbitMQ 3.10 in CI: max-payload's first connect came while inflight-window's clean
+    // session of chk1 was still being deleted, and was closed without CONNACK.
+    let v = measure(
+        Rules {
+            teardown: Some(300),
+            ..Rules::default()
+        },
+        &["inflight-window", "max-payload"],
+    );
+    assert_eq!(outcome(&v, "inflight-window"), "20");
+    assert_eq!(outcome(&v, "max-payload"), ">=4194304");
+    let why = evidence(&v, "max-payload");
+    assert!(
+        why.contains(
+            "The broker closed chk1's connection before CONNACK; tried once more after 1 s."
+        ),
+        "{why}"
+    );
+    // A broker that keeps closing gets one more try, not a loop: the row fails with why.
+    let v = measure(
+        Rules {
+            teardown: Some(600_000),
+            ..Rules::default()
+        },
+        &["inflight-window", "max-payload"],
+    );
+    assert_eq!(outcome(&v, "max-payload"), "error");
+    let why = evidence(&v, "max-payload");
+    assert!(
+        why.contains("tried once more") && why.contains("chk1 could not connect"),
+        "{why}"
+    );
+}
+
+#[test]
 fn an_unreachable_broker_gives_errors_with_reasons_and_the_run_ends() {
     let v = measure(
         Rules {
