@@ -577,7 +577,7 @@ impl BrokerCheck {
                         format!("{} 被拒绝(CONNACK 返回码 {code}):请检查设备的 URL、鉴权和 ClientId 规则。", role.name()),
                     )),
                     Some(ConnectResult::Failed(CloseReason::SocketClosed)) if !a.retried => {
-                        let secs = CONNECT_RETRY_MS as f64 / 1000.0;
+                        let secs = CONNECT_RETRY_MS / 1000;
                         self.note(Bilingual::new(
                             format!("The broker closed {}'s connection before CONNACK; tried once more after {secs} s. (RabbitMQ does this when a ClientId connects again while the queue of its previous connection is still being deleted.)", role.name()),
                             format!("服务端在 CONNACK 之前关闭了 {} 的连接;{secs} 秒后重试一次。(同一 ClientId 再次连接时,若上一个连接的队列仍在删除中,RabbitMQ 会这样做。)", role.name()),
